@@ -1,0 +1,58 @@
+using Dashboard.App;
+using Dashboard.App.Api;
+using Dashboard.App.Auth;
+using Dashboard.App.Components;
+using Dashboard.Data;
+using Dashboard.Jobs;
+using Hangfire;
+using MudBlazor.Services;
+
+var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+{
+    builder.WebHost.UseUrls("http://localhost:5000");
+}
+
+var settings = builder.Configuration.GetSection(DashboardSettings.Section).Get<DashboardSettings>() ?? new DashboardSettings();
+builder.Services.AddSingleton(settings);
+builder.Services.AddDashboardData(settings);
+builder.Services.AddDashboardJobs(settings);
+builder.Services.AddDashboardAuth();
+builder.Services.AddDashboardHealthChecks();
+builder.Services.AddProblemDetails();
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+builder.Services.AddCascadingAuthenticationState();
+
+var app = builder.Build();
+
+await app.Services.GetRequiredService<DatabaseInitializer>()
+    .InitializeAsync(settings, Path.Combine(AppContext.BaseDirectory, "demo-fleet.json"));
+JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+}
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapHealthEndpoints();
+app.MapAccountEndpoints();
+app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
+{
+    Authorization = [new AdminDashboardFilter()],
+    DashboardTitle = "Dashboard jobs",
+    AppPath = "/",
+}).RequireAuthorization(AuthPolicies.Admin);
+
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,46 @@
+using Dashboard.Data.Auth;
+using Dashboard.Data.Fleet;
+using Dashboard.Data.Timeline;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Dashboard.Data;
+
+/// <summary>
+/// The single source of truth. Used through <c>IDbContextFactory</c>, one context per operation.
+/// New migration (SQLite, the embedded default):
+///   dotnet ef migrations add NAME --project Data --startup-project App --output-dir Migrations
+/// </summary>
+public class DashboardDbContext(DbContextOptions<DashboardDbContext> options) : DbContext(options)
+{
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<Plan> Plans => Set<Plan>();
+    public DbSet<Fleet.OperatingSystem> OperatingSystems => Set<Fleet.OperatingSystem>();
+    public DbSet<Facility> Facilities => Set<Facility>();
+    public DbSet<FacilityCapacity> FacilityCapacities => Set<FacilityCapacity>();
+    public DbSet<Device> Devices => Set<Device>();
+    public DbSet<TimelineEntry> Timeline => Set<TimelineEntry>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
+    internal List<TimelineEntry> PendingTimeline { get; } = [];
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(DashboardDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every time is UTC. SQLite hands DateTimes back as Unspecified; mark them UTC on the way in.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcNullableDateTimeConverter>();
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    private sealed class UtcNullableDateTimeConverter() : ValueConverter<DateTime?, DateTime?>(
+        v => v.HasValue ? (v.Value.Kind == DateTimeKind.Utc ? v : v.Value.ToUniversalTime()) : v,
+        v => v.HasValue ? DateTime.SpecifyKind(v.Value, DateTimeKind.Utc) : v);
+}

@@ -1,0 +1,66 @@
+using System.Data.Common;
+using Dashboard.Data.Auth;
+using Dashboard.Data.Fleet;
+using Dashboard.Data.Timeline;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Dashboard.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>The database, the timeline notifier and the domain services every capability shares.</summary>
+    public static IServiceCollection AddDashboardData(this IServiceCollection services, DashboardSettings options)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<TimelineNotifier>();
+        services.AddSingleton<TimelinePublisher>();
+        services.AddSingleton<SqlitePragmas>();
+
+        services.AddPooledDbContextFactory<DashboardDbContext>((sp, db) =>
+        {
+            if (options.UsesPostgres)
+            {
+                db.UseNpgsql(options.ConnectionString);
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(options.SqlitePath)!);
+                db.UseSqlite(new SqliteConnectionStringBuilder { DataSource = options.SqlitePath, DefaultTimeout = 30 }.ToString());
+                db.AddInterceptors(sp.GetRequiredService<SqlitePragmas>());
+            }
+            db.AddInterceptors(sp.GetRequiredService<TimelinePublisher>());
+        });
+
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<TimelineService>();
+        services.AddSingleton<FleetImporter>();
+        services.AddSingleton<FleetService>();
+        return services;
+    }
+}
+
+/// <summary>Per-connection SQLite settings: wait for a busy writer instead of failing at once.</summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    private const string Pragmas = "PRAGMA busy_timeout = 10000;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,70 @@
+namespace Dashboard.Data.Fleet;
+
+/// <summary>A tenant of the fleet. A project is also a Nomad namespace (<see cref="Slug"/>).</summary>
+public sealed class Project
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public required string Slug { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class Plan
+{
+    public required string Slug { get; set; }
+    public required string Name { get; set; }
+    public double HourlyPrice { get; set; }
+}
+
+public sealed class OperatingSystem
+{
+    public required string Slug { get; set; }
+    public required string Name { get; set; }
+}
+
+public sealed class Facility
+{
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    public required string Metro { get; set; }
+    public List<FacilityCapacity> Capacity { get; set; } = [];
+}
+
+/// <summary>How many servers of one plan a facility can still provide, and at what spot price.</summary>
+public sealed class FacilityCapacity
+{
+    public required string FacilityCode { get; set; }
+    public required string PlanSlug { get; set; }
+    public int Available { get; set; }
+    public double? SpotPrice { get; set; }
+}
+
+public static class DeviceStates
+{
+    public const string Queued = "queued";
+    public const string Provisioning = "provisioning";
+    public const string Active = "active";
+    public const string Failed = "failed";
+    public const string Inactive = "inactive";
+}
+
+/// <summary>A server in the fleet: provisioned by a batch, updated by rollouts, running allocations.</summary>
+public sealed class Device
+{
+    public required string Id { get; set; }
+    public required string ProjectId { get; set; }
+    public required string Hostname { get; set; }
+    public string? FacilityCode { get; set; }
+    public string? PlanSlug { get; set; }
+    public string? OperatingSystemSlug { get; set; }
+    public string State { get; set; } = DeviceStates.Active;
+    /// <summary>Mender device type, used to match artifacts.</summary>
+    public string? DeviceType { get; set; }
+    /// <summary>Mender static group.</summary>
+    public string? Group { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string? Description { get; set; }
+    public string? BatchId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

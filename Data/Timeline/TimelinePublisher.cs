@@ -1,0 +1,95 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Dashboard.Data.Timeline;
+
+/// <summary>
+/// Publishes timeline entries to the <see cref="TimelineNotifier"/> only once they are committed:
+/// after SaveChanges when there is no explicit transaction, otherwise after the transaction commits.
+/// No service has to remember to notify, and nothing rolled back is ever shown.
+/// </summary>
+public sealed class TimelinePublisher(TimelineNotifier notifier) : SaveChangesInterceptor, IDbTransactionInterceptor
+{
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Collect(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Collect(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        PublishIfCommitted(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        PublishIfCommitted(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override void SaveChangesFailed(DbContextErrorEventData eventData) => Discard(eventData.Context);
+
+    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Discard(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private static void Collect(DbContext? context)
+    {
+        if (context is not DashboardDbContext db) return;
+        foreach (var entry in db.ChangeTracker.Entries<TimelineEntry>())
+        {
+            if (entry.State == EntityState.Added) db.PendingTimeline.Add(entry.Entity);
+        }
+    }
+
+    private void PublishIfCommitted(DbContext? context)
+    {
+        if (context is not DashboardDbContext db || db.Database.CurrentTransaction is not null) return;
+        Flush(db);
+    }
+
+    private void Flush(DashboardDbContext db)
+    {
+        if (db.PendingTimeline.Count == 0) return;
+        var committed = db.PendingTimeline.ToArray();
+        db.PendingTimeline.Clear();
+        notifier.Publish(committed);
+    }
+
+    private static void Discard(DbContext? context)
+    {
+        if (context is DashboardDbContext db && db.Database.CurrentTransaction is null) db.PendingTimeline.Clear();
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        if (eventData.Context is DashboardDbContext db) Flush(db);
+    }
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionCommitted(transaction, eventData);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        if (eventData.Context is DashboardDbContext db) db.PendingTimeline.Clear();
+    }
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionRolledBack(transaction, eventData);
+        return Task.CompletedTask;
+    }
+}

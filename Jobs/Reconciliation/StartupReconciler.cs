@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dashboard.Jobs.Reconciliation;
+
+/// <summary>
+/// Re-derives pending work from the database when the app starts. Hangfire's embedded storage
+/// is in memory, so after a restart the database is the only record of what was under way.
+/// </summary>
+public sealed class StartupReconciler(IEnumerable<IReconcileStep> steps, ILogger<StartupReconciler> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var step in steps)
+        {
+            try
+            {
+                var resumed = await step.ReconcileAsync(cancellationToken);
+                logger.LogInformation("Reconciled {Step}: {Count} item(s) resumed", step.Name, resumed);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One capability failing to resume must not keep the others (or the UI) down.
+                logger.LogError(ex, "Reconciling {Step} failed", step.Name);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
