@@ -5,6 +5,9 @@ using Dashboard.App.Components;
 using Dashboard.Data;
 using Dashboard.Jobs;
 using Hangfire;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,11 +16,11 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://localhost:5000");
 }
 
-var settings = builder.Configuration.GetSection(DashboardSettings.Section).Get<DashboardSettings>() ?? new DashboardSettings();
-builder.Services.AddSingleton(settings);
-builder.Services.AddDashboardData(settings);
-builder.Services.AddDashboardJobs(settings);
+builder.Services.AddDashboardData();
+builder.Services.AddDashboardJobs();
 builder.Services.AddDashboardAuth();
+builder.Services.AddDataProtection().SetApplicationName("Dashboard");
+builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
 
@@ -27,6 +30,7 @@ builder.Services.AddCascadingAuthenticationState();
 
 var app = builder.Build();
 
+var settings = app.Services.GetRequiredService<DashboardSettings>();
 await app.Services.GetRequiredService<DatabaseInitializer>()
     .InitializeAsync(settings, Path.Combine(AppContext.BaseDirectory, "demo-fleet.json"));
 JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
@@ -42,6 +46,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapHealthEndpoints();
+app.MapTimelineApi();
 app.MapAccountEndpoints();
 app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 {

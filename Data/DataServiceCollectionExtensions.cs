@@ -5,6 +5,7 @@ using Dashboard.Data.Timeline;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,8 +14,10 @@ namespace Dashboard.Data;
 public static class DataServiceCollectionExtensions
 {
     /// <summary>The database, the timeline notifier and the domain services every capability shares.</summary>
-    public static IServiceCollection AddDashboardData(this IServiceCollection services, DashboardSettings options)
+    public static IServiceCollection AddDashboardData(this IServiceCollection services)
     {
+        // Settings are read when first resolved, so hosts built by tests can override them late.
+        services.TryAddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(DashboardSettings.Section).Get<DashboardSettings>() ?? new DashboardSettings());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TimelineNotifier>();
         services.AddSingleton<TimelinePublisher>();
@@ -22,6 +25,7 @@ public static class DataServiceCollectionExtensions
 
         services.AddPooledDbContextFactory<DashboardDbContext>((sp, db) =>
         {
+            var options = sp.GetRequiredService<DashboardSettings>();
             if (options.UsesPostgres)
             {
                 db.UseNpgsql(options.ConnectionString);

@@ -2,7 +2,9 @@ using Dashboard.Data;
 using Dashboard.Jobs.Reconciliation;
 using Dashboard.Jobs.Timeline;
 using Hangfire;
+using Hangfire.InMemory;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Jobs;
@@ -13,18 +15,22 @@ public static class JobsServiceCollectionExtensions
     /// Hangfire with in-memory storage (embedded default) or PostgreSQL storage (scale-out), a job
     /// server, and the start-up reconciler. Capabilities add their own <see cref="IReconcileStep"/>.
     /// </summary>
-    public static IServiceCollection AddDashboardJobs(this IServiceCollection services, DashboardSettings options)
+    public static IServiceCollection AddDashboardJobs(this IServiceCollection services)
     {
-        services.AddHangfire(config =>
+        // Each host owns its storage instance (not Hangfire's static JobStorage.Current), so several
+        // hosts in one process, as in the tests, never execute each other's jobs.
+        services.AddSingleton<JobStorage>(sp =>
         {
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            if (options.UsesPostgres)
-                config.UsePostgreSqlStorage(pg => pg.UseNpgsqlConnection(options.ConnectionString));
-            else
-                config.UseInMemoryStorage();
+            var options = sp.GetRequiredService<DashboardSettings>();
+            return options.UsesPostgres
+                ? new PostgreSqlStorage(new NpgsqlConnectionFactory(options.ConnectionString, new PostgreSqlStorageOptions()))
+                : new InMemoryStorage();
         });
+        services.AddHangfire((sp, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
         services.AddHangfireServer(server =>
         {
             server.WorkerCount = Math.Max(4, Environment.ProcessorCount * 2);

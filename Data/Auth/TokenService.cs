@@ -46,6 +46,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ApiTokens.Add(token);
         await db.SaveChangesAsync(ct);
+        _cache.TryRemove(token.SecretHash, out _);
         return new CreatedToken(token, secret);
     }
 

@@ -1,0 +1,38 @@
+using Dashboard.App.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Dashboard.App.Tests.Browser;
+
+[Collection(AppCollection.Name)]
+public sealed class LoginBrowserTests(AppFixture fixture, BrowserFixture browser)
+{
+    [Fact]
+    public async Task SignIn_LandsOnTheRequestedPage_WithTheRightPassword()
+    {
+        var page = await browser.NewPageAsync(fixture.App.BaseAddress);
+        await page.GotoAsync("/fleet");
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
+
+        await new LoginPage(page).SignInAsync("admin", DashboardApp.AdminPassword);
+
+        await page.WaitForURLAsync("**/fleet");
+        await Assertions.Expect(page.Locator("[data-testid=signed-in-user]")).ToHaveTextAsync("admin");
+        await Assertions.Expect(page.Locator("[data-testid=stat-devices]")).ToHaveTextAsync("12");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task SignIn_IsRefused_WithAWrongPassword()
+    {
+        var page = await browser.NewPageAsync(fixture.App.BaseAddress);
+        var login = await new LoginPage(page).OpenAsync("/");
+
+        await login.SignInAsync("admin", "not the password");
+
+        await Assertions.Expect(login.Error).ToBeVisibleAsync();
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
+        await page.GotoAsync("/");
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+}

@@ -1,0 +1,69 @@
+using Dashboard.App.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Dashboard.App.Tests.Browser;
+
+/// <summary>Page objects: one method per thing a person does or checks.</summary>
+public abstract class BasePage(IPage page)
+{
+    public IPage Page { get; } = page;
+
+    /// <summary>Waits until the Blazor circuit is connected, so clicks are not lost.</summary>
+    public Task WaitUntilInteractiveAsync() =>
+        Page.Locator("[data-testid=live-indicator]:has-text('live'), body[data-interactive]").First.WaitForAsync();
+
+    public Task ScreenshotAsync(string name) =>
+        Page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.PathFor(name), FullPage = true });
+}
+
+public sealed class LoginPage(IPage page) : BasePage(page)
+{
+    public async Task<LoginPage> OpenAsync(string returnUrl = "/")
+    {
+        await Page.GotoAsync($"/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        return this;
+    }
+
+    public async Task SignInAsync(string user, string password)
+    {
+        await Page.FillAsync("#username", user);
+        await Page.FillAsync("#password", password);
+        await Page.ClickAsync("button[type=submit]");
+    }
+
+    public ILocator Error => Page.Locator("[data-testid=login-error]");
+
+    /// <summary>Signs in as the bootstrap administrator and lands on <paramref name="returnUrl"/>.</summary>
+    public static async Task<IPage> SignedInAsync(BrowserFixture browser, DashboardApp app, string returnUrl = "/", ColorScheme scheme = ColorScheme.Light, int width = 1280, int height = 800)
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, scheme, width, height);
+        var login = await new LoginPage(page).OpenAsync(returnUrl);
+        await login.SignInAsync("admin", DashboardApp.AdminPassword);
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        return page;
+    }
+}
+
+public sealed class TimelinePage(IPage page) : BasePage(page)
+{
+    public ILocator Entries => Page.Locator("[data-testid=timeline-entry]");
+
+    public ILocator EntryTitled(string title) => Page.Locator("[data-testid=timeline-entry]", new() { HasText = title });
+
+    public async Task<TimelinePage> WaitLiveAsync()
+    {
+        await Page.Locator("[data-testid=live-indicator]", new() { HasText = "live" }).WaitForAsync();
+        return this;
+    }
+}
+
+public static class Screenshots
+{
+    /// <summary>Screenshots go to TestResults/screenshots beside the test binaries, for people to look at.</summary>
+    public static string PathFor(string name)
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(directory);
+        return Path.Combine(directory, name + ".png");
+    }
+}

@@ -1,0 +1,88 @@
+using Bunit;
+using TestContext = Xunit.TestContext;
+using Dashboard.App.Components.Pages.Timeline;
+using Dashboard.App.Components.Shared;
+using Dashboard.App.Tests.Infrastructure;
+using Dashboard.Data.Timeline;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.App.Tests.Components;
+
+public sealed class TimelineComponentsTests : MudBunitContext
+{
+    private static TimelineEntry Entry(long id, string title, string status = TimelineStatuses.Succeeded) => new()
+    {
+        Id = id, Source = TimelineSources.Changes, SubjectType = "change", SubjectId = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Status = status, Title = title, Component = "billing", Version = "1.2.3",
+        Hosts = ["h1", "h2", "h3", "h4", "h5"], Actor = "john", OccurredAt = new DateTime(2026, 11, 22, 10, 30, 0, DateTimeKind.Utc),
+    };
+
+    [Fact]
+    public void EntryRow_EncodesMarkupInUserText()
+    {
+        var cut = Render<TimelineEntryRow>(p => p.Add(x => x.Entry, Entry(1, "<script>alert(1)</script>")));
+
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", cut.Markup, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("script"));
+    }
+
+    [Fact]
+    public void EntryRow_SummarisesLongHostLists()
+    {
+        var cut = Render<TimelineEntryRow>(p => p.Add(x => x.Entry, Entry(1, "deploy")));
+
+        Assert.Contains("h1, h2, h3 and 2 more", cut.Markup, StringComparison.Ordinal);
+        Assert.Equal("succeeded", cut.Find("[data-testid=timeline-entry]").GetAttribute("data-status"));
+    }
+
+    [Theory]
+    [InlineData(TimelineStatuses.InProgress, "in progress")]
+    [InlineData(TimelineStatuses.Failed, "failed")]
+    public void StatusChip_ShowsAReadableLabel(string status, string label)
+    {
+        var cut = Render<StatusChip>(p => p.Add(x => x.Status, status));
+
+        Assert.Contains(label, cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TimelinePage_ShowsStoredEntries_AndAddsLiveOnesNewestFirst()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        Services.AddSingleton(data.Get<TimelineService>());
+        Services.AddSingleton(data.Get<TimelineNotifier>());
+        var timeline = data.Get<TimelineService>();
+        await timeline.RecordAsync(Entry(0, "stored first"), TestContext.Current.CancellationToken);
+
+        var cut = RenderWithProviders<TimelinePage>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=timeline-entry]")));
+
+        await timeline.RecordAsync(Entry(0, "arrived live", TimelineStatuses.Failed), TestContext.Current.CancellationToken);
+
+        cut.WaitForAssertion(() =>
+        {
+            var titles = cut.FindAll("[data-testid=entry-title]").Select(e => e.TextContent).ToList();
+            Assert.Equal(["arrived live", "stored first"], titles);
+        });
+    }
+
+    [Fact]
+    public async Task TimelinePage_IgnoresLiveEntries_ThatDoNotMatchTheFilter()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        Services.AddSingleton(data.Get<TimelineService>());
+        Services.AddSingleton(data.Get<TimelineNotifier>());
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        navigation.NavigateTo("/?source=batches");
+
+        var cut = RenderWithProviders<TimelinePage>();
+        cut.WaitForElement("[data-testid=timeline-empty]");
+        await data.Get<TimelineService>().RecordAsync(Entry(0, "a change, not a batch"), TestContext.Current.CancellationToken);
+        await data.Get<TimelineService>().RecordAsync(new TimelineEntry
+        {
+            Source = TimelineSources.Batches, SubjectType = "batch", SubjectId = "b1", Status = TimelineStatuses.InProgress, Title = "batch started",
+        }, TestContext.Current.CancellationToken);
+
+        cut.WaitForAssertion(() => Assert.Equal("batch started", Assert.Single(cut.FindAll("[data-testid=entry-title]")).TextContent));
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.App.Tests.Infrastructure;
+
+/// <summary>
+/// The real app on real Kestrel, on a free loopback port, with its own data directory.
+/// Several can run one after another on the same directory (restart tests).
+/// </summary>
+public sealed class DashboardApp : WebApplicationFactory<Program>
+{
+    public const string AdminPassword = "correct horse battery staple";
+    public const string BootstrapToken = "test-bootstrap-token-0123456789";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public DashboardApp(string dataDirectory, IDictionary<string, string?>? settings = null)
+    {
+        DataDirectory = dataDirectory;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Dashboard:DataDirectory"] = dataDirectory,
+            ["Dashboard:AdminPassword"] = AdminPassword,
+            ["Dashboard:BootstrapToken"] = BootstrapToken,
+            ["Dashboard:Demo"] = "true",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
+        UseKestrel(0);
+    }
+
+    public string DataDirectory { get; }
+
+    public Uri BaseAddress => ClientOptions.BaseAddress;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+    }
+
+    /// <summary>Starts Kestrel and returns the app, ready for HTTP and browser traffic.</summary>
+    public DashboardApp Start()
+    {
+        StartServer();
+        return this;
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>An HTTP client for the real socket, with the bootstrap token in the given header.</summary>
+    public HttpClient ApiClient(string header = "Authorization", string? token = BootstrapToken)
+    {
+        var client = CreateDefaultClient();
+        if (token is null) return client;
+        if (header == "Authorization") client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        else client.DefaultRequestHeaders.Add(header, token);
+        return client;
+    }
+}

@@ -1,0 +1,55 @@
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dashboard.App.Tests.Infrastructure;
+
+/// <summary>
+/// The data layer on its own, on a real SQLite file in a fresh directory, with a fake clock:
+/// for service tests that do not need the web host.
+/// </summary>
+public sealed class DataServices : IAsyncDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public DataServices(Action<IServiceCollection>? configure = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Dashboard:DataDirectory"] = _directory.Path })
+            .Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddSingleton<TimeProvider>(Clock);
+        services.AddDashboardData();
+        configure?.Invoke(services);
+        Provider = services.BuildServiceProvider();
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+
+    public ServiceProvider Provider { get; }
+
+    public string DataDirectory => _directory.Path;
+
+    public T Get<T>() where T : notnull => Provider.GetRequiredService<T>();
+
+    public DashboardDbContext CreateDb() => Get<IDbContextFactory<DashboardDbContext>>().CreateDbContext();
+
+    public static async Task<DataServices> MigratedAsync(Action<IServiceCollection>? configure = null)
+    {
+        var services = new DataServices(configure);
+        await using var db = services.CreateDb();
+        await db.Database.MigrateAsync();
+        return services;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Provider.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
+}

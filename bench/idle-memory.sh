@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Idle memory of the running dashboard: start a Release build on a fresh data directory with
+# the demo fleet, touch /healthz and /login, wait, and print the resident set size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${PORT:-5055}
+settle=${SETTLE_SECONDS:-30}
+data=$(mktemp -d)
+dotnet build App -c Release -nologo -v q >/dev/null
+( cd App && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench \
+    exec dotnet bin/Release/net10.0/Dashboard.App.dll --urls "http://127.0.0.1:$port" >/dev/null 2>&1 ) &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+curl -sf "http://127.0.0.1:$port/login" >/dev/null
+sleep "$settle"
+app=$(pgrep -P $pid -f Dashboard.App.dll || echo $pid)
+rss=$(awk '/VmRSS/ {print $2}' /proc/$app/status)
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$app/status)
+echo "idle RSS: $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB) after ${settle}s"
