@@ -28,7 +28,7 @@ public static class DataServiceCollectionExtensions
             var options = sp.GetRequiredService<DashboardSettings>();
             if (options.UsesPostgres)
             {
-                db.UseNpgsql(options.ConnectionString);
+                UsePostgres(db, options.ConnectionString);
             }
             else
             {
@@ -47,6 +47,10 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<FleetService>();
         return services;
     }
+
+    // Kept out of line so the Npgsql assemblies are only loaded (and cost memory) when PostgreSQL is selected.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void UsePostgres(DbContextOptionsBuilder db, string? connectionString) => db.UseNpgsql(connectionString);
 }
 
 /// <summary>Per-connection SQLite settings: wait for a busy writer instead of failing at once.</summary>

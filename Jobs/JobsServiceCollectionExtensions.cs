@@ -22,9 +22,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobStorage>(sp =>
         {
             var options = sp.GetRequiredService<DashboardSettings>();
-            return options.UsesPostgres
-                ? new PostgreSqlStorage(new NpgsqlConnectionFactory(options.ConnectionString, new PostgreSqlStorageOptions()))
-                : new InMemoryStorage();
+            return options.UsesPostgres ? PostgresStorage(options.ConnectionString) : new InMemoryStorage();
         });
         services.AddHangfire((sp, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -40,6 +38,11 @@ public static class JobsServiceCollectionExtensions
         services.AddTransient<TimelineRetentionJob>();
         return services;
     }
+
+    // Kept out of line so Hangfire.PostgreSql and Npgsql are only loaded when PostgreSQL is selected.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static JobStorage PostgresStorage(string? connectionString) =>
+        new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, new PostgreSqlStorageOptions()));
 
     public static void ScheduleRecurringJobs(IRecurringJobManager recurring) =>
         recurring.AddOrUpdate<TimelineRetentionJob>(TimelineRetentionJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Daily());
