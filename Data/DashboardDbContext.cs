@@ -8,11 +8,17 @@ namespace Dashboard.Data;
 
 /// <summary>
 /// The single source of truth. Used through <c>IDbContextFactory</c>, one context per operation.
-/// New migration (SQLite, the embedded default):
-///   dotnet ef migrations add NAME --project Data --startup-project App --output-dir Migrations
+/// Every migration is written twice, once per provider (the SQLite set is the embedded default):
+///   dotnet ef migrations add NAME --project Data --startup-project App --context DashboardDbContext --output-dir Migrations
+///   dotnet ef migrations add NAME --project Data --startup-project App --context PostgresDashboardDbContext --output-dir Migrations/Postgres
 /// </summary>
-public class DashboardDbContext(DbContextOptions<DashboardDbContext> options) : DbContext(options)
+public class DashboardDbContext : DbContext
 {
+    public DashboardDbContext(DbContextOptions<DashboardDbContext> options) : base(options) { }
+
+    /// <summary>For provider-specific subclasses, which own their own migration sets.</summary>
+    protected DashboardDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<Plan> Plans => Set<Plan>();
     public DbSet<Fleet.OperatingSystem> OperatingSystems => Set<Fleet.OperatingSystem>();

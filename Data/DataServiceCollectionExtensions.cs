@@ -2,7 +2,6 @@ using System.Data.Common;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
@@ -23,21 +22,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<TimelinePublisher>();
         services.AddSingleton<SqlitePragmas>();
 
-        services.AddPooledDbContextFactory<DashboardDbContext>((sp, db) =>
-        {
-            var options = sp.GetRequiredService<DashboardSettings>();
-            if (options.UsesPostgres)
-            {
-                UsePostgres(db, options.ConnectionString);
-            }
-            else
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(options.SqlitePath)!);
-                db.UseSqlite(new SqliteConnectionStringBuilder { DataSource = options.SqlitePath, DefaultTimeout = 30 }.ToString());
-                db.AddInterceptors(sp.GetRequiredService<SqlitePragmas>());
-            }
-            db.AddInterceptors(sp.GetRequiredService<TimelinePublisher>());
-        });
+        services.AddSingleton<IDbContextFactory<DashboardDbContext>, DashboardDbContextFactory>();
 
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<TokenService>();
@@ -47,10 +32,6 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<FleetService>();
         return services;
     }
-
-    // Kept out of line so the Npgsql assemblies are only loaded (and cost memory) when PostgreSQL is selected.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void UsePostgres(DbContextOptionsBuilder db, string? connectionString) => db.UseNpgsql(connectionString);
 }
 
 /// <summary>Per-connection SQLite settings: wait for a busy writer instead of failing at once.</summary>
