@@ -30,6 +30,7 @@ public sealed class LoginBrowserTests(AppFixture fixture, BrowserFixture browser
         await login.SignInAsync("admin", "not the password");
 
         await Assertions.Expect(login.Error).ToBeVisibleAsync();
+        await login.ScreenshotAsync("login-error");
         Assert.Contains("/login", page.Url, StringComparison.Ordinal);
         await page.GotoAsync("/");
         Assert.Contains("/login", page.Url, StringComparison.Ordinal);

@@ -1,0 +1,45 @@
+using Bunit;
+using Dashboard.App.Components.Pages.Settings;
+using Dashboard.App.Tests.Infrastructure;
+using Dashboard.Data.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using TestContext = Xunit.TestContext;
+
+namespace Dashboard.App.Tests.Components;
+
+public sealed class ApiTokensPageTests : MudBunitContext
+{
+    [Fact]
+    public async Task Create_ShowsTheSecretOnce_AndListsTheTokenWithItsScopes()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        Services.AddSingleton(data.Get<TokenService>());
+        AddAuthorization().SetAuthorized("admin");
+        var cut = RenderWithProviders<ApiTokens>();
+
+        cut.Find("input[data-testid=token-name]").Input("deploy-bot");
+        await cut.InvokeAsync(() => cut.Find("[data-testid=token-create]").Click());
+
+        var secret = cut.WaitForElement("[data-testid=token-secret]").TextContent.Trim();
+        Assert.NotNull(await data.Get<TokenService>().ValidateAsync(secret, TestContext.Current.CancellationToken));
+        var row = Assert.Single(cut.FindAll("[data-testid=token-table] tbody tr"));
+        Assert.Contains("deploy-bot", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("read", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("by admin", row.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_MarksTheTokenRevoked()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var created = await data.Get<TokenService>().CreateAsync("old", [ApiScopes.Read], "admin", ct: TestContext.Current.CancellationToken);
+        Services.AddSingleton(data.Get<TokenService>());
+        AddAuthorization().SetAuthorized("admin");
+        var cut = RenderWithProviders<ApiTokens>();
+
+        await cut.InvokeAsync(() => cut.FindAll("[data-testid=token-table] button").Single(b => b.TextContent.Contains("Revoke", StringComparison.Ordinal)).Click());
+
+        cut.WaitForAssertion(() => Assert.Contains("revoked", cut.Find("[data-testid=token-table] tbody tr").TextContent, StringComparison.Ordinal));
+        Assert.Null(await data.Get<TokenService>().ValidateAsync(created.Secret, TestContext.Current.CancellationToken));
+    }
+}
