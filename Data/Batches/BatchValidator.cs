@@ -26,7 +26,7 @@ public static partial class BatchValidator
         if (r.Description?.Length > 1000) yield return new("description", "description must be at most 1000 characters.");
     }
 
-    /// <summary>Quantity and hostnames. <paramref name="taken"/> holds the hostnames already used in the project.</summary>
+    /// <summary>Quantity and hostnames. <paramref name="taken"/> holds the hostnames already used in the project (a case-insensitive set).</summary>
     public static IEnumerable<BatchFieldError> Names(BatchRequest r, IReadOnlySet<string> taken)
     {
         if (r.Quantity < 1) { yield return new("quantity", "quantity must be at least 1."); yield break; }
