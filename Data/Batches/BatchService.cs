@@ -35,7 +35,9 @@ public sealed class BatchService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var names = await db.Devices.Where(d => d.ProjectId == projectId).Select(d => d.Hostname).ToListAsync(ct);
-        return names.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        // Queued batches have no devices yet, but their names are spoken for.
+        var queued = await db.Batches.Where(b => b.ProjectId == projectId && b.State == BatchStates.Queued).Select(b => b.Hostnames).ToListAsync(ct);
+        return names.Concat(queued.SelectMany(h => h)).ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>What every facility can offer for <paramref name="plan"/> now (0 where it has no such servers).</summary>
