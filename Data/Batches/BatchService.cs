@@ -158,6 +158,18 @@ public sealed class BatchService(
         await tx.CommitAsync(ct);
     }
 
+    public async Task<Device?> DeviceAsync(string deviceId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Devices.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deviceId, ct);
+    }
+
+    public async Task<List<Device>> ProjectDevicesAsync(string projectId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Devices.AsNoTracking().Where(d => d.ProjectId == projectId).OrderBy(d => d.Hostname).ToListAsync(ct);
+    }
+
     /// <summary>Batches the worker has not finished: for the start-up reconciler.</summary>
     public async Task<List<string>> UnfinishedAsync(CancellationToken ct = default)
     {
