@@ -234,6 +234,28 @@ public sealed class BatchServiceTests
     }
 
     [Fact]
+    public async Task Process_FailsTheBatchAndReleasesNothing_WhenAHostnameWasTakenMeanwhile()
+    {
+        await using var services = await SeededAsync();
+        var batches = services.Get<BatchService>();
+        var ct = TestContext.Current.CancellationToken;
+        var batch = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(3, "race{{index}}", "sjc1")], "alice", ct));
+        await using (var db = services.CreateDb())
+        {
+            db.Devices.Add(new Device { Id = "other", ProjectId = ProjectId, Hostname = "race2", FacilityCode = "dfw1" });
+            await db.SaveChangesAsync(ct);
+        }
+
+        await batches.ProcessAsync(batch.Id, ct);
+
+        var detail = (await batches.GetAsync(batch.Id, ct))!;
+        Assert.Equal(BatchStates.Failed, detail.Batch.State);
+        Assert.Equal(["A hostname of this batch was taken by another device in the project meanwhile."], detail.Batch.ErrorMessages);
+        Assert.Empty(detail.Devices);
+        Assert.Equal(7, (await AvailableAsync(services))["sjc1"]);
+    }
+
+    [Fact]
     public void StateMachine_AllowsOnlyTheDocumentedTransitions()
     {
         Assert.True(BatchStateMachine.CanMove(BatchStates.Queued, BatchStates.InProgress));

@@ -211,7 +211,7 @@ public sealed class BatchService(
             {
                 // Another batch took the capacity between our read and our write: place again.
             }
-            catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+            catch (Exception ex) when (IsUniqueViolation(ex))
             {
                 logger.LogInformation(ex, "Batch {Batch}: a hostname was taken meanwhile", batchId);
                 return await FailQueuedAsync(batchId, "A hostname of this batch was taken by another device in the project meanwhile.", ct);
@@ -249,12 +249,13 @@ public sealed class BatchService(
             if (reserved != 1) throw new CapacityRaceException();
         }
 
+        var devices = new List<Device>(batch.Quantity);
         var hostnames = batch.Hostnames.GetEnumerator();
         foreach (var allocation in placement.Allocations)
         {
             for (var i = 0; i < allocation.Count && hostnames.MoveNext(); i++)
             {
-                db.Devices.Add(new Device
+                devices.Add(new Device
                 {
                     Id = Guid.NewGuid().ToString(),
                     ProjectId = batch.ProjectId,
@@ -271,6 +272,7 @@ public sealed class BatchService(
                 });
             }
         }
+        await DeviceRows.InsertAsync(db, devices, ct);
         var summary = string.Join(", ", placement.Allocations.Select(a => $"{a.Count} in {a.Facility}"));
         BatchStateMachine.Move(db, batch, BatchStates.InProgress, now, $"Batch of {batch.Quantity} {batch.PlanSlug} provisioning: {summary}", summary);
         await db.SaveChangesAsync(ct);
@@ -409,9 +411,12 @@ public sealed class BatchService(
         }
     }
 
-    private static bool IsUniqueViolation(DbUpdateException ex) =>
-        ex.InnerException?.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase) == true
-        || ex.InnerException?.GetType().Name == "PostgresException" && ex.InnerException.Message.Contains("23505", StringComparison.Ordinal);
+    private static bool IsUniqueViolation(Exception ex) => ex switch
+    {
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 } sqlite => sqlite.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase),
+        DbUpdateException { InnerException: { } inner } => IsUniqueViolation(inner) || inner.GetType().Name == "PostgresException" && inner.Message.Contains("23505", StringComparison.Ordinal),
+        _ => false,
+    };
 
     private sealed class CapacityRaceException : Exception;
 }
