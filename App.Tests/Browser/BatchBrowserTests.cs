@@ -34,7 +34,7 @@ public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser
         await wizard.ScreenshotAsync("batch-wizard-4-review-light");
         await wizard.SubmitAsync();
 
-        await page.WaitForURLAsync(url => url.Contains("/batch/", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.EndsWith("/detail", StringComparison.Ordinal));
         var detail = new BatchDetailPage(page);
         await detail.WaitUntilInteractiveAsync();
         await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 15_000 });
@@ -50,6 +50,24 @@ public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser
         await Assertions.Expect(new BatchDetailPage(dark).Devices).ToHaveCountAsync(4);
         await new BatchDetailPage(dark).ScreenshotAsync("batch-detail-dark");
         await dark.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task DetailPage_SaysWhyABatchFailed_NamingEachFacilitysAvailability()
+    {
+        using var client = fixture.App.ApiClient("X-Auth-Token");
+        var response = await client.PostAsync($"/projects/{Api.PacketApiTests.DemoProject}/devices/batch", new StringContent(
+            $$$"""{"batches":[{"hostname":"big{{{Guid.NewGuid():N}}}-{{index}}","plan":"m1.xlarge.x86","operating_system":"debian_12","facility":["sjc1","ewr1"],"facility_diversity_level":1,"quantity":9}]}""",
+            System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))
+            .RootElement.GetProperty("batches")[0].GetProperty("id").GetString();
+
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, $"/batches/{id}/detail");
+        var detail = new BatchDetailPage(page);
+        await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "failed");
+        await Assertions.Expect(page.Locator("[data-testid=batch-error]")).ToContainTextAsync("Cannot place 9 devices in at most 1 facility: sjc1 has");
+        await detail.ScreenshotAsync("batch-detail-failed-light");
+        await page.Context.CloseAsync();
     }
 
     [Theory]
