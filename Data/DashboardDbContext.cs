@@ -1,4 +1,5 @@
 using Dashboard.Data.Auth;
+using Dashboard.Data.Batches;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
@@ -25,6 +26,7 @@ public class DashboardDbContext : DbContext
     public DbSet<Facility> Facilities => Set<Facility>();
     public DbSet<FacilityCapacity> FacilityCapacities => Set<FacilityCapacity>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<TimelineEntry> Timeline => Set<TimelineEntry>();
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();

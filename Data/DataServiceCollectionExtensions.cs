@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dashboard.Data.Auth;
+using Dashboard.Data.Batches;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<TimelineService>();
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();
+        services.AddBatches();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Dashboard.Data;
+using Dashboard.Jobs.Batches;
 using Dashboard.Jobs.Reconciliation;
 using Dashboard.Jobs.Timeline;
 using Hangfire;
@@ -36,6 +37,7 @@ public static class JobsServiceCollectionExtensions
         });
         services.AddHostedService<StartupReconciler>();
         services.AddTransient<TimelineRetentionJob>();
+        services.AddBatchJobs();
         return services;
     }
 

@@ -17,7 +17,8 @@ public sealed class LoginBrowserTests(AppFixture fixture, BrowserFixture browser
 
         await page.WaitForURLAsync("**/fleet");
         await Assertions.Expect(page.Locator("[data-testid=signed-in-user]")).ToHaveTextAsync("admin");
-        await Assertions.Expect(page.Locator("[data-testid=stat-devices]")).ToHaveTextAsync("12");
+        // Other tests in the shared app add devices (batches), so only the demo fleet's 12 are certain.
+        await Assertions.Expect(page.Locator("[data-testid=stat-devices]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(1[2-9]|[2-9]\d|\d{3,})$"));
         await page.Context.CloseAsync();
     }
 

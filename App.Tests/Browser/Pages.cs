@@ -67,3 +67,43 @@ public static class Screenshots
         return Path.Combine(directory, name + ".png");
     }
 }
+
+public sealed class BatchWizardPage(IPage page) : BasePage(page)
+{
+    public async Task<BatchWizardPage> OpenAsync()
+    {
+        await Page.GotoAsync("/batches/new");
+        await Page.Locator("[data-testid=wizard-next]:not([disabled])").WaitForAsync();
+        return this;
+    }
+
+    /// <summary>A Mud input by its data-testid, wherever MudBlazor put the attribute.</summary>
+    public ILocator Field(string testId) => Page.Locator($"input[data-testid={testId}], [data-testid={testId}] input, textarea[data-testid={testId}], [data-testid={testId}] textarea").First;
+
+    public Task NextAsync() => Page.ClickAsync("[data-testid=wizard-next]");
+
+    public Task SubmitAsync() => Page.ClickAsync("[data-testid=wizard-submit]");
+
+    public async Task SetQuantityAsync(int quantity) => await Field("field-quantity").FillAsync(quantity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public Task SetHostnameAsync(string template) => Field("field-hostname").FillAsync(template);
+
+    public Task AddFacilityAsync(string code) => Page.ClickAsync($"[data-testid=add-{code}]");
+
+    public ILocator HostnamePreview => Page.Locator("[data-testid=hostname-preview]");
+
+    public ILocator PlacementPreview => Page.Locator("[data-testid=placement-preview]");
+
+    public ILocator Curl => Page.Locator("[data-testid=curl-command]");
+
+    public ILocator ErrorText(string text) => Page.Locator(".mud-input-helper-text.mud-input-error, [data-testid^=error-]", new() { HasText = text });
+}
+
+public sealed class BatchDetailPage(IPage page) : BasePage(page)
+{
+    public ILocator State => Page.Locator("[data-testid=batch-header] [data-testid=batch-state]");
+
+    public ILocator Devices => Page.Locator("[data-testid=device-hostname]");
+
+    public ILocator DeviceStates => Page.Locator("[data-testid=device-state]");
+}

@@ -24,6 +24,7 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
             ["Dashboard:AdminPassword"] = AdminPassword,
             ["Dashboard:BootstrapToken"] = BootstrapToken,
             ["Dashboard:Demo"] = "true",
+            ["Dashboard:Provisioner:DelayMs"] = "150",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         UseKestrel(0);

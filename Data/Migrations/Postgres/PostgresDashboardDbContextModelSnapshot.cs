@@ -103,6 +103,95 @@ namespace Dashboard.Data.Migrations.Postgres
                     b.ToTable("Users");
                 });
 
+            modelBuilder.Entity("Dashboard.Data.Batches.Batch", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("BillingCycle")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<List<string>>("ErrorMessages")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.PrimitiveCollection<List<string>>("Facilities")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<int?>("FacilityDiversityLevel")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("HostnameTemplate")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.PrimitiveCollection<List<string>>("Hostnames")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<string>("OperatingSystemSlug")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("PlanSlug")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ProjectId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("SpotInstance")
+                        .HasColumnType("boolean");
+
+                    b.Property<double?>("SpotPriceMax")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.PrimitiveCollection<List<string>>("Tags")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("ProjectId", "CreatedAt");
+
+                    b.ToTable("Batches");
+                });
+
             modelBuilder.Entity("Dashboard.Data.Fleet.Device", b =>
                 {
                     b.Property<string>("Id")
@@ -333,6 +422,15 @@ namespace Dashboard.Data.Migrations.Postgres
                     b.HasIndex("SubjectType", "SubjectId");
 
                     b.ToTable("TimelineEntries", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Batches.Batch", b =>
+                {
+                    b.HasOne("Dashboard.Data.Fleet.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Dashboard.Data.Fleet.Device", b =>

@@ -1,0 +1,105 @@
+using Dashboard.App.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Dashboard.App.Tests.Browser;
+
+[Collection(AppCollection.Name)]
+public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser)
+{
+    [Fact]
+    public async Task Wizard_CreatesABatch_ThatCompletesLiveOnTheDetailPage()
+    {
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/batches/new");
+        var wizard = await new BatchWizardPage(page).OpenAsync();
+        var prefix = "pw" + Guid.NewGuid().ToString("N")[..5];
+        await wizard.ScreenshotAsync("batch-wizard-1-what-light");
+
+        await wizard.NextAsync();
+        await wizard.SetQuantityAsync(4);
+        await wizard.SetHostnameAsync(prefix + "-{{indx}}");
+        await wizard.NextAsync();
+        await Assertions.Expect(wizard.ErrorText("the only placeholder is {{index}}")).ToBeVisibleAsync();
+        await wizard.SetHostnameAsync(prefix + "-{{index}}");
+        await Assertions.Expect(wizard.HostnamePreview).ToContainTextAsync($"{prefix}-1, {prefix}-2, {prefix}-3, {prefix}-4");
+        await wizard.ScreenshotAsync("batch-wizard-2-names-light");
+        await wizard.NextAsync();
+
+        await wizard.AddFacilityAsync("nrt1");
+        await Assertions.Expect(wizard.PlacementPreview).ToContainTextAsync("4 in nrt1");
+        await wizard.ScreenshotAsync("batch-wizard-3-where-light");
+        await wizard.NextAsync();
+
+        await Assertions.Expect(wizard.Curl).ToContainTextAsync($"\"hostname\": \"{prefix}-{{{{index}}}}\"");
+        await Assertions.Expect(wizard.Curl).ToContainTextAsync("/devices/batch");
+        await wizard.ScreenshotAsync("batch-wizard-4-review-light");
+        await wizard.SubmitAsync();
+
+        await page.WaitForURLAsync(url => url.EndsWith("/detail", StringComparison.Ordinal));
+        var detail = new BatchDetailPage(page);
+        await detail.WaitUntilInteractiveAsync();
+        await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 15_000 });
+        await Assertions.Expect(detail.Devices).ToHaveCountAsync(4);
+        await Assertions.Expect(detail.Devices.First).ToHaveTextAsync($"{prefix}-1");
+        Assert.Equal(4, await page.Locator("[data-testid=device-state][data-state=active]").CountAsync());
+        await detail.ScreenshotAsync("batch-detail-light");
+        var url = page.Url;
+        await page.Context.CloseAsync();
+
+        var dark = await LoginPage.SignedInAsync(browser, fixture.App, new Uri(url).PathAndQuery, ColorScheme.Dark);
+        await dark.Locator(".mud-layout[data-theme-ready][data-theme=dark]").WaitForAsync();
+        await Assertions.Expect(new BatchDetailPage(dark).Devices).ToHaveCountAsync(4);
+        await new BatchDetailPage(dark).ScreenshotAsync("batch-detail-dark");
+        await dark.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task DetailPage_SaysWhyABatchFailed_NamingEachFacilitysAvailability()
+    {
+        using var client = fixture.App.ApiClient("X-Auth-Token");
+        var response = await client.PostAsync($"/projects/{Api.PacketApiTests.DemoProject}/devices/batch", new StringContent(
+            $$$"""{"batches":[{"hostname":"big{{{Guid.NewGuid():N}}}-{{index}}","plan":"m1.xlarge.x86","operating_system":"debian_12","facility":["sjc1","ewr1"],"facility_diversity_level":1,"quantity":9}]}""",
+            System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))
+            .RootElement.GetProperty("batches")[0].GetProperty("id").GetString();
+
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, $"/batches/{id}/detail");
+        var detail = new BatchDetailPage(page);
+        await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "failed");
+        await Assertions.Expect(page.Locator("[data-testid=batch-error]")).ToContainTextAsync("Cannot place 9 devices in at most 1 facility: sjc1 has");
+        await detail.ScreenshotAsync("batch-detail-failed-light");
+        await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("/batches", "batches")]
+    [InlineData("/batches/new", "batch-wizard")]
+    public async Task BatchPages_RenderInLightAndDarkTheme(string path, string name)
+    {
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            var page = await LoginPage.SignedInAsync(browser, fixture.App, path, scheme);
+            await page.Locator("h1").First.WaitForAsync();
+            var theme = scheme == ColorScheme.Dark ? "dark" : "light";
+            await page.Locator($".mud-layout[data-theme-ready][data-theme={theme}]").WaitForAsync();
+            await new LoginPage(page).ScreenshotAsync($"{name}-{theme}");
+            Assert.Equal(0, await page.Locator("[data-testid=error-boundary]").CountAsync());
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Fleet_LetsAnAdministratorEditCapacity()
+    {
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/fleet");
+        await page.ClickAsync("[data-testid=edit-capacity-ams1]");
+        var field = page.Locator("[data-testid=capacity-dialog] input").First;
+        await field.FillAsync("21");
+        await new LoginPage(page).ScreenshotAsync("fleet-capacity-edit-light");
+        await page.ClickAsync("[data-testid=capacity-save]");
+
+        await Assertions.Expect(page.Locator("[data-testid=capacity-dialog]")).ToHaveCountAsync(0);
+        var row = page.Locator("[data-testid=capacity-table] tr", new() { HasText = "ams1" });
+        await Assertions.Expect(row).ToContainTextAsync("21");
+        await page.Context.CloseAsync();
+    }
+}
