@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dashboard.Data.Auth;
+using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
 using Microsoft.Data.Sqlite;
@@ -45,6 +46,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<TimelineService>();
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();
+        services.AddChanges();
         return services;
     }
 }
