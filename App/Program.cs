@@ -47,6 +47,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthEndpoints();
 app.MapTimelineApi();
+app.MapBigPandaApi();
 app.MapAccountEndpoints();
 app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 {
