@@ -19,6 +19,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 builder.Services.AddDashboardData();
 builder.Services.AddDashboardJobs();
 builder.Services.AddDashboardAuth();
+builder.Services.AddKiosk();
 builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
@@ -49,6 +50,7 @@ app.MapHealthEndpoints();
 app.MapTimelineApi();
 app.MapBigPandaApi();
 app.MapAccountEndpoints();
+app.MapKioskEndpoints();
 app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 {
     Authorization = [new AdminDashboardFilter()],
