@@ -2,6 +2,7 @@ using Dashboard.App;
 using Dashboard.App.Api;
 using Dashboard.App.Auth;
 using Dashboard.App.Components;
+using Dashboard.App.Realtime;
 using Dashboard.Data;
 using Dashboard.Jobs;
 using Hangfire;
@@ -49,6 +50,7 @@ app.MapStaticAssets();
 app.MapHealthEndpoints();
 app.MapTimelineApi();
 app.MapBigPandaApi();
+app.MapTimelineHub();
 app.MapAccountEndpoints();
 app.MapKioskEndpoints();
 app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
