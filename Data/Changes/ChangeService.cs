@@ -58,21 +58,21 @@ public sealed class ChangeService : IAsyncDisposable
     public Task<ChangeResult> StartAsync(DeploymentStart start, CancellationToken ct = default)
     {
         var normalised = Normalise(start);
-        return _writer.EnqueueAsync((db, now, token) => ApplyStartAsync(db, normalised, now, token), ct);
+        return _writer.EnqueueAsync(new(normalised.MatchKey, null), (db, now, token) => ApplyStartAsync(db, normalised, now, token), ct);
     }
 
     /// <summary>Records a deployment end and returns once it is committed.</summary>
     public Task<ChangeResult> EndAsync(DeploymentEnd end, CancellationToken ct = default)
     {
         var normalised = Normalise(end);
-        return _writer.EnqueueAsync((db, now, token) => ApplyEndAsync(db, normalised, now, token), ct);
+        return _writer.EnqueueAsync(new(normalised.MatchKey, null), (db, now, token) => ApplyEndAsync(db, normalised, now, token), ct);
     }
 
     /// <summary>Creates or updates a Changes API change by identifier and returns once it is committed.</summary>
     public Task<ChangeResult> UpsertAsync(ChangeUpsert upsert, CancellationToken ct = default)
     {
         var normalised = Normalise(upsert);
-        return _writer.EnqueueAsync((db, now, token) => ApplyUpsertAsync(db, normalised, now, token), ct);
+        return _writer.EnqueueAsync(new(null, normalised.Identifier), (db, now, token) => ApplyUpsertAsync(db, normalised, now, token), ct);
     }
 
     /// <summary>
@@ -235,8 +235,9 @@ public sealed class ChangeService : IAsyncDisposable
 
     private static async Task<ChangeResult> ApplyUpsertAsync(DashboardDbContext db, ChangeUpsert u, DateTime now, CancellationToken ct)
     {
-        var change = db.Changes.Local.FirstOrDefault(c => c.Identifier == u.Identifier)
-            ?? await db.Changes.FirstOrDefaultAsync(c => c.Identifier == u.Identifier, ct);
+        var change = db.Changes.Local.FirstOrDefault(c => c.Identifier == u.Identifier);
+        if (change is null && !ChangeWriter.IsPrefetched(db, "id:" + u.Identifier))
+            change = await db.Changes.FirstOrDefaultAsync(c => c.Identifier == u.Identifier, ct);
         var component = u.Component ?? change?.Component ?? "change";
         var startedAt = u.Start ?? change?.StartedAt ?? now;
         DateTime? endedAt = u.End ?? (ChangeStatuses.IsFinal(u.Status) ? change?.EndedAt ?? now : null);
@@ -300,6 +301,7 @@ public sealed class ChangeService : IAsyncDisposable
         var local = db.Changes.Local
             .Where(c => c.MatchKey == matchKey && (!openOnly || c.Status == ChangeStatuses.InProgress))
             .MaxBy(c => (c.StartedAt, c.Id));
+        if (ChangeWriter.IsPrefetched(db, matchKey)) return local;
         var query = db.Changes.Where(c => c.MatchKey == matchKey);
         if (openOnly) query = query.Where(c => c.Status == ChangeStatuses.InProgress);
         var stored = await query.OrderByDescending(c => c.StartedAt).ThenByDescending(c => c.Id).FirstOrDefaultAsync(ct);

@@ -19,6 +19,15 @@ internal sealed class ChangeWriter : IAsyncDisposable
 {
     internal delegate Task<ChangeResult> Apply(DashboardDbContext db, DateTime now, CancellationToken ct);
 
+    /// <summary>What a request will look up: start/end events by match key, Changes API upserts by identifier.</summary>
+    internal readonly record struct LookupKey(string? MatchKey, string? Identifier);
+
+    // Contexts whose batch was loaded up front, with the keys loaded: lookups then stay in memory.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DashboardDbContext, HashSet<string>> Prefetched = new();
+
+    /// <summary>True when every stored change with <paramref name="key"/> is already tracked by <paramref name="db"/>.</summary>
+    internal static bool IsPrefetched(DashboardDbContext db, string key) => Prefetched.TryGetValue(db, out var keys) && keys.Contains(key);
+
     private const int MaxBatch = 1000;
 
     private readonly IDbContextFactory<DashboardDbContext> _dbFactory;
@@ -40,11 +49,11 @@ internal sealed class ChangeWriter : IAsyncDisposable
         _logger = logger;
     }
 
-    public async Task<ChangeResult> EnqueueAsync(Apply apply, CancellationToken ct)
+    public async Task<ChangeResult> EnqueueAsync(LookupKey key, Apply apply, CancellationToken ct)
     {
         EnsureRunning();
         // Completing on the thread pool keeps callers' continuations off the writer's loop.
-        var request = new Request(apply, new TaskCompletionSource<ChangeResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var request = new Request(key, apply, new TaskCompletionSource<ChangeResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(request, ct);
         // Once queued, the request is committed even if the caller stops waiting: it may already be in a batch.
         return await request.Done.Task.WaitAsync(ct);
@@ -89,6 +98,7 @@ internal sealed class ChangeWriter : IAsyncDisposable
             // Looking up earlier requests of this batch must not re-scan the whole tracker each time.
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             var now = _clock.GetUtcNow().UtcDateTime;
+            await PrefetchAsync(db, batch);
             for (var i = 0; i < batch.Count; i++)
             {
                 try { results[i] = await batch[i].Run(db, now, _stopping.Token); }
@@ -118,6 +128,16 @@ internal sealed class ChangeWriter : IAsyncDisposable
         return true;
     }
 
+    /// <summary>One query for the whole batch instead of one per request.</summary>
+    private async Task PrefetchAsync(DashboardDbContext db, List<Request> batch)
+    {
+        var matchKeys = batch.Select(r => r.Key.MatchKey).OfType<string>().Distinct().ToList();
+        var identifiers = batch.Select(r => r.Key.Identifier).OfType<string>().Distinct().ToList();
+        if (matchKeys.Count > 0) await db.Changes.Where(c => matchKeys.Contains(c.MatchKey)).LoadAsync(_stopping.Token);
+        if (identifiers.Count > 0) await db.Changes.Where(c => identifiers.Contains(c.Identifier!)).LoadAsync(_stopping.Token);
+        Prefetched.AddOrUpdate(db, [.. matchKeys, .. identifiers.Select(i => "id:" + i)]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -131,5 +151,5 @@ internal sealed class ChangeWriter : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed record Request(Apply Run, TaskCompletionSource<ChangeResult> Done);
+    private sealed record Request(LookupKey Key, Apply Run, TaskCompletionSource<ChangeResult> Done);
 }
