@@ -179,22 +179,11 @@ public sealed class ChangeService : IAsyncDisposable
         if (open is not null) return new ChangeResult(open, ChangeOutcome.AlreadyInProgress);
 
         var startedAt = s.Timestamp ?? now;
-        var change = new Change
-        {
-            Id = Guid.CreateVersion7(new DateTimeOffset(startedAt)),
-            Component = s.Component,
-            Version = s.Version,
-            Hosts = s.Hosts,
-            MatchKey = s.MatchKey,
-            Status = ChangeStatuses.InProgress,
-            StartedAt = startedAt,
-            Description = s.Description,
-            Owner = s.Owner,
-            Source = s.Source,
-            UpdatedAt = now,
-        };
-        db.Changes.Add(change);
-        db.Timeline.Add(EntryFor(change, "started", startedAt));
+        var change = NewChange(s.Component, s.Version, s.Hosts, s.MatchKey, ChangeStatuses.InProgress, startedAt, now);
+        change.Description = s.Description;
+        change.Owner = s.Owner;
+        change.Source = s.Source;
+        Record(db, change, "started", startedAt);
         return new ChangeResult(change, ChangeOutcome.Started);
     }
 
@@ -213,23 +202,12 @@ public sealed class ChangeService : IAsyncDisposable
         }
         if (newest is not null && ChangeStatuses.IsFinal(newest.Status)) return new ChangeResult(newest, ChangeOutcome.AlreadyEnded);
 
-        var change = new Change
-        {
-            Id = Guid.CreateVersion7(new DateTimeOffset(endedAt)),
-            Component = e.Component,
-            Version = e.Version,
-            Hosts = e.Hosts,
-            MatchKey = e.MatchKey,
-            Status = e.Status,
-            StartedAt = endedAt,
-            EndedAt = endedAt,
-            ErrorMessage = e.ErrorMessage,
-            Source = e.Source,
-            StartMissing = true,
-            UpdatedAt = now,
-        };
-        db.Changes.Add(change);
-        db.Timeline.Add(EntryFor(change, (e.Status == ChangeStatuses.Success ? "succeeded" : "failed") + " (no start event)", endedAt));
+        var change = NewChange(e.Component, e.Version, e.Hosts, e.MatchKey, e.Status, endedAt, now);
+        change.EndedAt = endedAt;
+        change.ErrorMessage = e.ErrorMessage;
+        change.Source = e.Source;
+        change.StartMissing = true;
+        Record(db, change, (e.Status == ChangeStatuses.Success ? "succeeded" : "failed") + " (no start event)", endedAt);
         return new ChangeResult(change, ChangeOutcome.EndedWithoutStart);
     }
 
@@ -243,26 +221,16 @@ public sealed class ChangeService : IAsyncDisposable
         DateTime? endedAt = u.End ?? (ChangeStatuses.IsFinal(u.Status) ? change?.EndedAt ?? now : null);
         if (change is null)
         {
-            change = new Change
-            {
-                Id = Guid.CreateVersion7(new DateTimeOffset(startedAt)),
-                Identifier = u.Identifier,
-                Component = component,
-                Version = u.Identifier,
-                MatchKey = ChangeRules.MatchKey(component, "identifier:" + u.Identifier, []),
-                Status = u.Status,
-                StartedAt = startedAt,
-                EndedAt = endedAt,
-                Description = u.Summary,
-                Owner = u.Owner,
-                Source = u.Source,
-                TicketUrl = u.TicketUrl,
-                TagsJson = u.TagsJson,
-                MetadataJson = u.MetadataJson,
-                UpdatedAt = now,
-            };
-            db.Changes.Add(change);
-            db.Timeline.Add(EntryFor(change, StatusVerb(u.Status), startedAt));
+            change = NewChange(component, u.Identifier, [], ChangeRules.MatchKey(component, "identifier:" + u.Identifier, []), u.Status, startedAt, now);
+            change.Identifier = u.Identifier;
+            change.EndedAt = endedAt;
+            change.Description = u.Summary;
+            change.Owner = u.Owner;
+            change.Source = u.Source;
+            change.TicketUrl = u.TicketUrl;
+            change.TagsJson = u.TagsJson;
+            change.MetadataJson = u.MetadataJson;
+            Record(db, change, StatusVerb(u.Status), startedAt);
             return new ChangeResult(change, ChangeOutcome.Created);
         }
 
@@ -310,6 +278,24 @@ public sealed class ChangeService : IAsyncDisposable
         if (local is null) return stored;
         if (stored is null) return local;
         return (stored.StartedAt, stored.Id).CompareTo((local.StartedAt, local.Id)) > 0 ? stored : local;
+    }
+
+    private static Change NewChange(string component, string version, List<string> hosts, string matchKey, string status, DateTime startedAt, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(new DateTimeOffset(startedAt)),
+        Component = component,
+        Version = version,
+        Hosts = hosts,
+        MatchKey = matchKey,
+        Status = status,
+        StartedAt = startedAt,
+        UpdatedAt = now,
+    };
+
+    private static void Record(DashboardDbContext db, Change change, string verb, DateTime occurredAt)
+    {
+        db.Changes.Add(change);
+        db.Timeline.Add(EntryFor(change, verb, occurredAt));
     }
 
     private static string StatusVerb(string status) => status switch
