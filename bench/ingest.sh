@@ -17,7 +17,12 @@ dotnet build bench/ingest -c Release -nologo -v q >/dev/null
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+app=$(pgrep -P $pid -f Dashboard.App.dll || echo $pid)
+cpu() { awk '{print $14 + $15}' /proc/$app/stat; }   # server user+system time, in clock ticks
+ticks=$(getconf CLK_TCK)
 for c in $levels; do
+  before=$(cpu)
   dotnet bench/ingest/bin/Release/net10.0/Dashboard.Ingest.dll "http://127.0.0.1:$port" "$token" "$c" "$seconds" 3
+  echo "  server CPU during the run (warm-up included): $(( ($(cpu) - before) * 1000 / ticks )) ms; machine load: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 echo "changes stored: $(sqlite3 "$data/dashboard.db" 'select count(*) from Changes;' 2>/dev/null || echo '?')"
