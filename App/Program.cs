@@ -2,6 +2,7 @@ using Dashboard.App;
 using Dashboard.App.Api;
 using Dashboard.App.Auth;
 using Dashboard.App.Components;
+using Dashboard.App.Realtime;
 using Dashboard.Data;
 using Dashboard.Jobs;
 using Hangfire;
@@ -19,6 +20,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 builder.Services.AddDashboardData();
 builder.Services.AddDashboardJobs();
 builder.Services.AddDashboardAuth();
+builder.Services.AddKiosk();
 builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
@@ -48,7 +50,10 @@ app.MapStaticAssets();
 app.MapHealthEndpoints();
 app.MapTimelineApi();
 app.MapPacketApi();
+app.MapBigPandaApi();
+app.MapTimelineHub();
 app.MapAccountEndpoints();
+app.MapKioskEndpoints();
 app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
 {
     Authorization = [new AdminDashboardFilter()],

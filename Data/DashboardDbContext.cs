@@ -1,5 +1,6 @@
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
+using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,7 @@ public class DashboardDbContext : DbContext
     public DbSet<TimelineEntry> Timeline => Set<TimelineEntry>();
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Change> Changes => Set<Change>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

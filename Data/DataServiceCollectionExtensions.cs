@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
+using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
@@ -32,6 +33,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();
         services.AddBatches();
+        services.AddChanges();
         return services;
     }
 }

@@ -107,3 +107,44 @@ public sealed class BatchDetailPage(IPage page) : BasePage(page)
 
     public ILocator DeviceStates => Page.Locator("[data-testid=device-state]");
 }
+
+public sealed class ChangesPage(IPage page) : BasePage(page)
+{
+    public ILocator Rows => Page.Locator("[data-testid=change-row]");
+
+    public ILocator RowFor(string component) =>
+        Page.Locator("tr", new() { Has = Page.Locator("[data-testid=change-component]", new() { HasTextString = component }) });
+
+    public ILocator StatusOf(string component) => RowFor(component).Locator("[data-testid=change-row]");
+
+    public ILocator Detail => Page.Locator("[data-testid=change-detail]");
+
+    public async Task<ChangesPage> WaitLiveAsync()
+    {
+        await Page.Locator("[data-testid=live-indicator]", new() { HasText = "live" }).WaitForAsync();
+        return this;
+    }
+
+    public Task OpenDetailAsync(string component) => RowFor(component).ClickAsync();
+}
+
+public sealed class KioskPage(IPage page) : BasePage(page)
+{
+    public ILocator Screen => Page.Locator("[data-testid=kiosk]");
+
+    public ILocator Running(string component) => Page.Locator($"[data-testid=kiosk-running-item][data-component='{component}']");
+
+    public ILocator Latest => Page.Locator("[data-testid=kiosk-entry]");
+
+    /// <summary>Opens the one-time kiosk link, as a person setting up the wall screen would.</summary>
+    public static async Task<KioskPage> SignedInAsync(BrowserFixture browser, DashboardApp app, string token, int width = 1920, int height = 1080)
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, ColorScheme.Dark, width, height);
+        await page.GotoAsync($"/kiosk/login?token={Uri.EscapeDataString(token)}");
+        var kiosk = new KioskPage(page);
+        await kiosk.WaitLiveAsync();
+        return kiosk;
+    }
+
+    public Task WaitLiveAsync() => Page.Locator("[data-testid=kiosk-state]", new() { HasTextString = "live" }).WaitForAsync();
+}

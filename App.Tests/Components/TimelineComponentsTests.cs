@@ -17,6 +17,14 @@ public sealed class TimelineComponentsTests : MudBunitContext
         Hosts = ["h1", "h2", "h3", "h4", "h5"], Actor = "john", OccurredAt = new DateTime(2026, 11, 22, 10, 30, 0, DateTimeKind.Utc),
     };
 
+    private void UseDataServices(DataServices data)
+    {
+        Services.AddSingleton(data.Get<TimelineService>());
+        Services.AddSingleton(data.Get<TimelineNotifier>());
+        Services.AddSingleton(data.Get<Dashboard.Data.Changes.ChangeService>());
+        Services.AddSingleton<TimeProvider>(data.Clock);
+    }
+
     [Fact]
     public void EntryRow_EncodesMarkupInUserText()
     {
@@ -49,8 +57,7 @@ public sealed class TimelineComponentsTests : MudBunitContext
     public async Task TimelinePage_ShowsStoredEntries_AndAddsLiveOnesNewestFirst()
     {
         await using var data = await DataServices.MigratedAsync();
-        Services.AddSingleton(data.Get<TimelineService>());
-        Services.AddSingleton(data.Get<TimelineNotifier>());
+        UseDataServices(data);
         var timeline = data.Get<TimelineService>();
         await timeline.RecordAsync(Entry(0, "stored first"), TestContext.Current.CancellationToken);
 
@@ -70,8 +77,7 @@ public sealed class TimelineComponentsTests : MudBunitContext
     public async Task TimelinePage_IgnoresLiveEntries_ThatDoNotMatchTheFilter()
     {
         await using var data = await DataServices.MigratedAsync();
-        Services.AddSingleton(data.Get<TimelineService>());
-        Services.AddSingleton(data.Get<TimelineNotifier>());
+        UseDataServices(data);
         var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
         navigation.NavigateTo("/?source=batches");
 

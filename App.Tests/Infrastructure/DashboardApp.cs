@@ -15,7 +15,8 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
 
-    public DashboardApp(string dataDirectory, IDictionary<string, string?>? settings = null)
+    /// <param name="port">0 for any free port; a fixed port lets a restarted app be found again by an open page.</param>
+    public DashboardApp(string dataDirectory, IDictionary<string, string?>? settings = null, int port = 0)
     {
         DataDirectory = dataDirectory;
         _settings = new Dictionary<string, string?>
@@ -27,7 +28,15 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
             ["Dashboard:Provisioner:DelayMs"] = "150",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
-        UseKestrel(0);
+        UseKestrel(port);
+    }
+
+    /// <summary>A loopback port that is free now, for apps that must come back on the same address.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public string DataDirectory { get; }

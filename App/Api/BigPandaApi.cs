@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.Text.Json;
+using Dashboard.App.Auth;
+using Dashboard.Data;
+using Dashboard.Data.Auth;
+using Dashboard.Data.Changes;
+
+namespace Dashboard.App.Api;
+
+/// <summary>
+/// The BigPanda-compatible change-events API, at BigPanda's own paths from the server root:
+/// deployment start/end events (<c>POST /data/events/deployments/start|end</c>) and the Changes API
+/// (<c>POST /data/changes</c>), with <c>Authorization: Bearer</c>. Bodies are parsed by hand so that a
+/// wrong type, a missing field or a timestamp in milliseconds is answered with a 400 naming the field.
+/// </summary>
+public static class BigPandaApi
+{
+    /// <summary>Bodies above this are refused with 413 before they are parsed.</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    // Unix seconds from 2000-01-01; anything at or above 10^11 is a millisecond value (or year 5138).
+    private const long EarliestSeconds = 946_684_800;
+    private const long MillisecondsThreshold = 100_000_000_000;
+
+    public static IEndpointRouteBuilder MapBigPandaApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/data")
+            .WithTags("BigPanda")
+            .WithMetadata(BigPandaErrorFormat.Instance)
+            .RequireAuthorization(AuthPolicies.Scope(ApiScopes.ChangesWrite));
+
+        group.MapPost("/events/deployments/start", (HttpContext http, ChangeService changes, TimeProvider clock) =>
+            HandleAsync(http, clock, body => changes.StartAsync(new DeploymentStart(
+                RequiredString(body, "component"),
+                RequiredString(body, "version"),
+                Hosts(body),
+                UnixSeconds(body, "timestamp", clock),
+                OptionalString(body, "description"),
+                OptionalString(body, "owner"),
+                OptionalString(body, "source")), http.RequestAborted)))
+            .WithName("BigPandaDeploymentStart");
+
+        group.MapPost("/events/deployments/end", (HttpContext http, ChangeService changes, TimeProvider clock) =>
+            HandleAsync(http, clock, body => changes.EndAsync(new DeploymentEnd(
+                RequiredString(body, "component"),
+                RequiredString(body, "version"),
+                Hosts(body),
+                EndStatus(body),
+                OptionalString(body, "errorMessage"),
+                UnixSeconds(body, "timestamp", clock),
+                OptionalString(body, "source")), http.RequestAborted)))
+            .WithName("BigPandaDeploymentEnd");
+
+        group.MapPost("/changes", (HttpContext http, ChangeService changes, TimeProvider clock) =>
+            HandleAsync(http, clock, body =>
+            {
+                var tags = OptionalJson(body, "tags", JsonValueKind.Object, JsonValueKind.Array);
+                return changes.UpsertAsync(new ChangeUpsert(
+                    RequiredString(body, "identifier"),
+                    ChangesApiStatus(body),
+                    OptionalString(body, "summary"),
+                    UnixSeconds(body, "start", clock),
+                    UnixSeconds(body, "end", clock),
+                    OptionalString(body, "ticket_url"),
+                    tags?.GetRawText(),
+                    OptionalJson(body, "metadata", JsonValueKind.Object)?.GetRawText(),
+                    TagText(tags, "component") ?? TagText(tags, "service"),
+                    TagText(tags, "owner"),
+                    TagText(tags, "source")), http.RequestAborted);
+            }))
+            .WithName("BigPandaChangesUpsert");
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext http, TimeProvider clock, Func<JsonElement, Task<ChangeResult>> handle)
+    {
+        using var body = await ReadBodyAsync(http.Request);
+        if (body.Error is not null) return body.Error;
+        try
+        {
+            var result = await handle(body.Document!.RootElement);
+            return Results.Json(new
+            {
+                status = "created",
+                result = result.Code,
+                message = result.Message,
+                id = result.Change.Id,
+                change_status = result.Change.Status,
+            }, statusCode: StatusCodes.Status201Created);
+        }
+        catch (ValidationException ex)
+        {
+            return ApiErrors.Result(StatusCodes.Status400BadRequest, ex.Message, ex.Field);
+        }
+    }
+
+    private sealed class Body(JsonDocument? document, IResult? error) : IDisposable
+    {
+        public JsonDocument? Document { get; } = document;
+        public IResult? Error { get; } = error;
+        public void Dispose() => Document?.Dispose();
+    }
+
+    private static async Task<Body> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength > MaxBodyBytes) return TooLarge();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var content = new MemoryStream();
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
+            {
+                if (content.Length + read > MaxBodyBytes) return TooLarge();
+                content.Write(buffer, 0, read);
+            }
+            if (content.Length == 0) return new Body(null, BadRequest("The request body is empty; send a JSON object.", "body"));
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(content.GetBuffer().AsMemory(0, (int)content.Length), new JsonDocumentOptions { MaxDepth = 32 });
+            }
+            catch (JsonException ex)
+            {
+                return new Body(null, BadRequest($"The request body is not valid JSON ({ex.Message.Split('.')[0]}).", "body"));
+            }
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                return new Body(null, BadRequest("The request body must be a JSON object.", "body"));
+            }
+            return new Body(document, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        static Body TooLarge() => new(null, ApiErrors.Result(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {MaxBodyBytes} bytes.", "body"));
+    }
+
+    private static IResult BadRequest(string message, string field) => ApiErrors.Result(StatusCodes.Status400BadRequest, message, field);
+
+    private static string RequiredString(JsonElement body, string field)
+    {
+        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+            throw new ValidationException(field, $"'{field}' is required.");
+        if (value.ValueKind != JsonValueKind.String)
+            throw new ValidationException(field, $"'{field}' must be a string.");
+        return value.GetString()!;
+    }
+
+    private static string? OptionalString(JsonElement body, string field)
+    {
+        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.String) throw new ValidationException(field, $"'{field}' must be a string.");
+        return value.GetString();
+    }
+
+    private static List<string> Hosts(JsonElement body)
+    {
+        if (!body.TryGetProperty("hosts", out var value) || value.ValueKind == JsonValueKind.Null)
+            throw new ValidationException("hosts", "'hosts' is required: an array of host names.");
+        if (value.ValueKind != JsonValueKind.Array)
+            throw new ValidationException("hosts", "'hosts' must be an array of strings.");
+        var hosts = new List<string>(value.GetArrayLength());
+        foreach (var host in value.EnumerateArray())
+        {
+            if (host.ValueKind != JsonValueKind.String) throw new ValidationException("hosts", "'hosts' must be an array of strings.");
+            hosts.Add(host.GetString()!);
+        }
+        return hosts;
+    }
+
+    private static DateTime? UnixSeconds(JsonElement body, string field, TimeProvider clock)
+    {
+        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Number)
+            throw new ValidationException(field, $"'{field}' must be a number: Unix time in seconds (UTC).");
+        long seconds;
+        if (!value.TryGetInt64(out seconds))
+        {
+            if (!value.TryGetDouble(out var real) || double.IsNaN(real) || real != Math.Floor(real) || Math.Abs(real) > long.MaxValue / 2.0)
+                throw new ValidationException(field, $"'{field}' must be a whole number of seconds (Unix time, UTC, without milliseconds).");
+            seconds = (long)real;
+        }
+        if (seconds >= MillisecondsThreshold)
+            throw new ValidationException(field, $"'{field}' looks like milliseconds; send Unix time in seconds.");
+        var latest = clock.GetUtcNow().AddDays(1).ToUnixTimeSeconds();
+        if (seconds < EarliestSeconds || seconds > latest)
+            throw new ValidationException(field, $"'{field}' is out of range: expected Unix seconds between {EarliestSeconds} (2000-01-01) and one day from now.");
+        return DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime;
+    }
+
+    private static string EndStatus(JsonElement body)
+    {
+        var status = OptionalString(body, "status");
+        if (status is null) return ChangeStatuses.Success;
+        return status.Trim().ToLowerInvariant() switch
+        {
+            "success" => ChangeStatuses.Success,
+            "failure" => ChangeStatuses.Failure,
+            _ => throw new ValidationException("status", "'status' must be one of: success, failure."),
+        };
+    }
+
+    private static string ChangesApiStatus(JsonElement body)
+    {
+        var status = RequiredString(body, "status");
+        return status.Trim().ToLowerInvariant() switch
+        {
+            "planned" => ChangeStatuses.Planned,
+            "in progress" => ChangeStatuses.InProgress,
+            "done" => ChangeStatuses.Success,
+            "canceled" or "cancelled" => ChangeStatuses.Canceled,
+            _ => throw new ValidationException("status", "'status' must be one of: Planned, In Progress, Done, Canceled."),
+        };
+    }
+
+    private static JsonElement? OptionalJson(JsonElement body, string field, params JsonValueKind[] kinds)
+    {
+        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (!kinds.Contains(value.ValueKind))
+            throw new ValidationException(field, $"'{field}' must be a JSON {string.Join(" or ", kinds.Select(k => k.ToString().ToLowerInvariant()))}.");
+        return value;
+    }
+
+    private static string? TagText(JsonElement? tags, string name) =>
+        tags is { ValueKind: JsonValueKind.Object } t && t.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+}
+
+/// <summary>BigPanda's error body: <c>{"status":"failure","error":"...","field":"..."}</c>.</summary>
+public sealed class BigPandaErrorFormat : IApiErrorFormat
+{
+    public static readonly BigPandaErrorFormat Instance = new();
+
+    public Task WriteAsync(HttpContext context, int status, string message, string? field = null)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new { status = "failure", error = message, field });
+    }
+}

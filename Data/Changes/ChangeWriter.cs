@@ -1,0 +1,155 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Dashboard.Data.Changes;
+
+/// <summary>
+/// The single writer for change events. Requests that arrive while a commit is running are
+/// applied together in one context and committed with one <c>SaveChanges</c> (one fsync), and
+/// each caller's task completes only after that commit. One transaction per event cannot reach
+/// thousands of events a second on SQLite; one per batch can.
+/// <para>
+/// A request the domain rejects fails on its own and leaves nothing in the context (rules are
+/// checked before anything is added). If the batch commit itself fails, every request in it is
+/// retried in its own commit, so one bad request cannot fail its neighbours.
+/// </para>
+/// </summary>
+internal sealed class ChangeWriter : IAsyncDisposable
+{
+    internal delegate Task<ChangeResult> Apply(DashboardDbContext db, DateTime now, CancellationToken ct);
+
+    /// <summary>What a request will look up: start/end events by match key, Changes API upserts by identifier.</summary>
+    internal readonly record struct LookupKey(string? MatchKey, string? Identifier);
+
+    // Contexts whose batch was loaded up front, with the keys loaded: lookups then stay in memory.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DashboardDbContext, HashSet<string>> Prefetched = new();
+
+    /// <summary>True when every stored change with <paramref name="key"/> is already tracked by <paramref name="db"/>.</summary>
+    internal static bool IsPrefetched(DashboardDbContext db, string key) => Prefetched.TryGetValue(db, out var keys) && keys.Contains(key);
+
+    private const int MaxBatch = 1000;
+
+    private readonly IDbContextFactory<DashboardDbContext> _dbFactory;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly Channel<Request> _queue = Channel.CreateBounded<Request>(new BoundedChannelOptions(50_000)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private Task? _loop;
+
+    public ChangeWriter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger logger)
+    {
+        _dbFactory = dbFactory;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public async Task<ChangeResult> EnqueueAsync(LookupKey key, Apply apply, CancellationToken ct)
+    {
+        EnsureRunning();
+        // Completing on the thread pool keeps callers' continuations off the writer's loop.
+        var request = new Request(key, apply, new TaskCompletionSource<ChangeResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(request, ct);
+        // Once queued, the request is committed even if the caller stops waiting: it may already be in a batch.
+        return await request.Done.Task.WaitAsync(ct);
+    }
+
+    private void EnsureRunning()
+    {
+        if (_loop is not null) return;
+        lock (_gate) _loop ??= Task.Run(RunAsync);
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Request>(MaxBatch);
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && reader.TryRead(out var request)) batch.Add(request);
+                if (!await TryCommitAsync(batch) && batch.Count > 1)
+                {
+                    foreach (var request in batch) await TryCommitAsync([request]);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        while (reader.TryRead(out var left)) left.Done.TrySetCanceled();
+    }
+
+    /// <summary>Applies and commits the requests; false (and nothing completed) when the commit failed.</summary>
+    private async Task<bool> TryCommitAsync(List<Request> batch)
+    {
+        var results = new ChangeResult?[batch.Count];
+        try
+        {
+            await using var db = await _dbFactory.CreateDbContextAsync(_stopping.Token);
+            // Looking up earlier requests of this batch must not re-scan the whole tracker each time.
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            var now = _clock.GetUtcNow().UtcDateTime;
+            await PrefetchAsync(db, batch);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                try { results[i] = await batch[i].Run(db, now, _stopping.Token); }
+                catch (Exception ex) when (ex is ValidationException or ConflictException or NotFoundException)
+                {
+                    batch[i].Done.TrySetException(ex);
+                }
+            }
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(_stopping.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            if (batch.Count == 1)
+            {
+                _logger.LogError(ex, "A change event could not be committed.");
+                batch[0].Done.TrySetException(ex);
+                return true;
+            }
+            _logger.LogWarning(ex, "A batch of {Count} change events failed to commit; retrying them one by one.", batch.Count);
+            return false;
+        }
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is { } result) batch[i].Done.TrySetResult(result);
+        }
+        return true;
+    }
+
+    /// <summary>One query for the whole batch instead of one per request.</summary>
+    private async Task PrefetchAsync(DashboardDbContext db, List<Request> batch)
+    {
+        var matchKeys = batch.Select(r => r.Key.MatchKey).OfType<string>().Distinct().ToList();
+        var identifiers = batch.Select(r => r.Key.Identifier).OfType<string>().Distinct().ToList();
+        if (matchKeys.Count > 0) await db.Changes.Where(c => matchKeys.Contains(c.MatchKey)).LoadAsync(_stopping.Token);
+        if (identifiers.Count > 0) await db.Changes.Where(c => identifiers.Contains(c.Identifier!)).LoadAsync(_stopping.Token);
+        Prefetched.AddOrUpdate(db, [.. matchKeys, .. identifiers.Select(i => "id:" + i)]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        var loop = _loop;
+        if (loop is not null)
+        {
+            // Let queued requests finish; stop waiting after a few seconds.
+            if (await Task.WhenAny(loop, Task.Delay(TimeSpan.FromSeconds(5))) != loop) await _stopping.CancelAsync();
+            try { await loop; } catch (OperationCanceledException) { }
+        }
+        _stopping.Dispose();
+    }
+
+    private sealed record Request(LookupKey Key, Apply Run, TaskCompletionSource<ChangeResult> Done);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Change-event ingest: start a Release build of the dashboard on a fresh SQLite data directory
+# (WAL, synchronous writes), then drive BigPanda start/end events at it from bench/ingest with
+# several concurrency levels. Loopback only; bounded in time.
+#   bench/ingest.sh                 # CONCURRENCY="16 64 128" SECONDS_PER_RUN=15
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${PORT:-5099}
+seconds=${SECONDS_PER_RUN:-15}
+levels=${CONCURRENCY:-"16 64 128"}
+token=bench-token-0123456789
+data=$(mktemp -d)
+dotnet build App -c Release -nologo -v q >/dev/null
+dotnet build bench/ingest -c Release -nologo -v q >/dev/null
+( cd App && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench Dashboard__BootstrapToken=$token Dashboard__Demo=false \
+    Logging__LogLevel__Default=Warning exec dotnet bin/Release/net10.0/Dashboard.App.dll --urls "http://127.0.0.1:$port" >"$data/app.log" 2>&1 ) &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+app=$(pgrep -P $pid -f Dashboard.App.dll || echo $pid)
+cpu() { awk '{print $14 + $15}' /proc/$app/stat; }   # server user+system time, in clock ticks
+ticks=$(getconf CLK_TCK)
+for c in $levels; do
+  before=$(cpu)
+  dotnet bench/ingest/bin/Release/net10.0/Dashboard.Ingest.dll "http://127.0.0.1:$port" "$token" "$c" "$seconds" 3
+  echo "  server CPU during the run (warm-up included): $(( ($(cpu) - before) * 1000 / ticks )) ms; machine load: $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+echo "changes stored: $(sqlite3 "$data/dashboard.db" 'select count(*) from Changes;' 2>/dev/null || echo '?')"
