@@ -39,7 +39,7 @@ public sealed class TimelineBrowserTests(AppFixture fixture, BrowserFixture brow
         await new TimelinePage(page).WaitLiveAsync();
         var dialogs = 0;
         page.Dialog += async (_, d) => { dialogs++; await d.DismissAsync(); };
-        const string payload = "<img src=x onerror=\"alert(1)\"><script>alert(2)</script>";
+        var payload = $"<img src=x onerror=\"alert(1)\"><script>alert(2)</script> {Guid.NewGuid():N}";
 
         await fixture.App.Service<TimelineService>().RecordAsync(new TimelineEntry
         {
@@ -47,7 +47,7 @@ public sealed class TimelineBrowserTests(AppFixture fixture, BrowserFixture brow
             Title = payload, Details = payload, Actor = payload,
         }, TestContext.Current.CancellationToken);
 
-        var row = new TimelinePage(page).EntryTitled("<img src=x");
+        var row = new TimelinePage(page).EntryTitled(payload);
         await Assertions.Expect(row.Locator("[data-testid=entry-title]")).ToHaveTextAsync(payload);
         Assert.Equal(0, await row.Locator("img").CountAsync());
         Assert.Equal(0, dialogs);
