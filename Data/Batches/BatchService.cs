@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -18,8 +19,12 @@ public sealed class BatchService(
     IProvisioner provisioner,
     ProvisionerSettings provisionerSettings,
     BatchProgressNotifier progress,
+    ChangeService changes,
     ILogger<BatchService> logger)
 {
+    /// <summary>The component under which batches appear on the Changes view and the timeline lanes.</summary>
+    public const string ChangeComponent = "provisioning";
+
     private const int ReserveAttempts = 5;
 
     public async Task<BatchCatalog> CatalogAsync(CancellationToken ct = default)
@@ -235,7 +240,7 @@ public sealed class BatchService(
         if (!placement.Succeeded)
         {
             batch.ErrorMessages = [placement.Error!];
-            BatchStateMachine.Move(db, batch, BatchStates.Failed, now, $"Batch of {batch.Quantity} {batch.PlanSlug} failed: no room", placement.Error);
+            await MoveAsync(db, batch, BatchStates.Failed, now, $"Batch of {batch.Quantity} {batch.PlanSlug} failed: no room", placement.Error, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return false;
@@ -274,7 +279,7 @@ public sealed class BatchService(
         }
         await DeviceRows.InsertAsync(db, devices, ct);
         var summary = string.Join(", ", placement.Allocations.Select(a => $"{a.Count} in {a.Facility}"));
-        BatchStateMachine.Move(db, batch, BatchStates.InProgress, now, $"Batch of {batch.Quantity} {batch.PlanSlug} provisioning: {summary}", summary);
+        await MoveAsync(db, batch, BatchStates.InProgress, now, $"Batch of {batch.Quantity} {batch.PlanSlug} provisioning: {summary}", summary, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return true;
@@ -286,7 +291,7 @@ public sealed class BatchService(
         var batch = await db.Batches.SingleOrDefaultAsync(b => b.Id == batchId, ct);
         if (batch is null || batch.State != BatchStates.Queued) return false;
         batch.ErrorMessages = [message];
-        BatchStateMachine.Move(db, batch, BatchStates.Failed, clock.GetUtcNow().UtcDateTime, $"Batch of {batch.Quantity} {batch.PlanSlug} failed", message);
+        await MoveAsync(db, batch, BatchStates.Failed, clock.GetUtcNow().UtcDateTime, $"Batch of {batch.Quantity} {batch.PlanSlug} failed", message, ct);
         await db.SaveChangesAsync(ct);
         return false;
     }
@@ -388,18 +393,46 @@ public sealed class BatchService(
         var now = clock.GetUtcNow().UtcDateTime;
         if (batch.ErrorMessages.Count == 0 && active == batch.Quantity)
         {
-            BatchStateMachine.Move(db, batch, BatchStates.Completed, now, $"Batch of {batch.Quantity} {batch.PlanSlug} completed");
+            await MoveAsync(db, batch, BatchStates.Completed, now, $"Batch of {batch.Quantity} {batch.PlanSlug} completed", null, ct);
         }
         else
         {
             var missing = batch.Quantity - active;
-            BatchStateMachine.Move(db, batch, BatchStates.Failed, now,
+            await MoveAsync(db, batch, BatchStates.Failed, now,
                 $"Batch of {batch.Quantity} {batch.PlanSlug} failed: {missing} of {batch.Quantity} devices could not be created",
-                string.Join(Environment.NewLine, batch.ErrorMessages));
+                string.Join(Environment.NewLine, batch.ErrorMessages), ct);
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
+
+    /// <summary>
+    /// Moves the batch through its state machine and records the matching change event in the same
+    /// context, so a batch shows on the Changes view like any other deployment: it starts when the
+    /// batch goes in_progress and ends when it completes or fails (a batch that fails while still
+    /// queued starts and ends at once). Component <see cref="ChangeComponent"/>, version the batch id,
+    /// hosts its hostnames, source "batches".
+    /// </summary>
+    private async Task MoveAsync(DashboardDbContext db, Batch batch, string to, DateTime now, string title, string? details, CancellationToken ct)
+    {
+        var from = batch.State;
+        BatchStateMachine.Move(db, batch, to, now, title, details);
+        if (to == BatchStates.InProgress || from == BatchStates.Queued)
+        {
+            await changes.RecordStartAsync(db, new DeploymentStart(ChangeComponent, batch.Id, batch.Hostnames, now,
+                $"Batch of {batch.Quantity} {batch.PlanSlug}{(string.IsNullOrWhiteSpace(batch.Description) ? "" : ": " + batch.Description)}",
+                batch.Actor, Timeline.TimelineSources.Batches), ct);
+        }
+        if (to is BatchStates.Completed or BatchStates.Failed)
+        {
+            var failed = to == BatchStates.Failed;
+            await changes.RecordEndAsync(db, new DeploymentEnd(ChangeComponent, batch.Id, batch.Hostnames,
+                failed ? ChangeStatuses.Failure : ChangeStatuses.Success,
+                failed ? Truncate(details ?? title, ChangeRules.MaxTextLength) : null, now, Timeline.TimelineSources.Batches), ct);
+        }
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     private static async Task ReleaseAsync(DashboardDbContext db, string plan, IEnumerable<Device> devices, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ namespace Dashboard.Data.Batches;
 /// The only place a batch changes state: queued -> in_progress -> completed | failed (and
 /// queued -> failed when it cannot be placed). Each change bumps the row version and records a
 /// timeline entry in the same context, so it commits or rolls back with the change itself.
+/// <see cref="BatchService"/> adds the matching change event beside each move.
 /// </summary>
 public static class BatchStateMachine
 {
@@ -52,7 +53,6 @@ public static class BatchStateMachine
 
     private static void Record(DashboardDbContext db, Batch batch, string status, string title, DateTime now, string? details, string? actor = null)
     {
-        // Change events: wired after the Changes capability merges
         db.Timeline.Add(new TimelineEntry
         {
             Source = TimelineSources.Batches,
