@@ -59,7 +59,9 @@ public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser
         var response = await client.PostAsync($"/projects/{Api.PacketApiTests.DemoProject}/devices/batch", new StringContent(
             $$$"""{"batches":[{"hostname":"big{{{Guid.NewGuid():N}}}-{{index}}","plan":"m1.xlarge.x86","operating_system":"debian_12","facility":["sjc1","ewr1"],"facility_diversity_level":1,"quantity":9}]}""",
             System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
-        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"{(int)response.StatusCode}: {body}");
+        var id = System.Text.Json.JsonDocument.Parse(body)
             .RootElement.GetProperty("batches")[0].GetProperty("id").GetString();
 
         var page = await LoginPage.SignedInAsync(browser, fixture.App, $"/batches/{id}/detail");
