@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Dashboard.App.Api;
 
 /// <summary>
@@ -41,5 +39,4 @@ public static class ApiErrors
         public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, status, message, field);
     }
 
-    public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 }

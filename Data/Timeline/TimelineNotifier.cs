@@ -16,8 +16,6 @@ public sealed class TimelineNotifier
         return new Subscription(this, onEntries);
     }
 
-    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
-
     public void Publish(IReadOnlyList<TimelineEntry> entries)
     {
         if (entries.Count == 0) return;
