@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.App.Tests.Infrastructure;
 
@@ -43,10 +44,18 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
 
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
+    /// <summary>What this app logged at error level.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<IStartupFilter, FaultEndpoints>();
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
     }
 
     /// <summary>Starts Kestrel and returns the app, ready for HTTP and browser traffic.</summary>
