@@ -142,20 +142,25 @@ internal sealed class FilterParser
         var start = _pos;
         if (Literal("("))
         {
-            Enter();
-            OptionalWhitespace();
-            var inner = OrExpression();
-            _depth--;
-            if (inner is not null)
-            {
-                OptionalWhitespace();
-                if (Literal(")")) return inner;
-                // MatchExpression cannot start with "(", so the third alternative is what follows.
-                throw Custom("grouping", "Unmatched parentheses");
-            }
+            var (inner, closed) = Enclosed(")");
+            if (closed) return inner;
+            // MatchExpression cannot start with "(", so the third alternative is what follows.
+            if (inner is not null) throw Custom("grouping", "Unmatched parentheses");
         }
         _pos = start;
         return MatchExpression();
+    }
+
+    /// <summary><c>_? OrExpression _? close</c>, after the opening bracket: the inside, and whether the bracket closed.</summary>
+    private (FilterExpression? Inner, bool Closed) Enclosed(string close)
+    {
+        Enter();
+        OptionalWhitespace();
+        var inner = OrExpression();
+        _depth--;
+        if (inner is null) return (null, false);
+        OptionalWhitespace();
+        return (inner, Literal(close));
     }
 
     // CollectionExpression <- ("any" _ / "all" _) Selector _ "as" _ CollectionIdentifiers _? "{" _? OrExpression _? "}"
@@ -177,18 +182,7 @@ internal sealed class FilterParser
         if (Selector() is { } selector && Whitespace1() && Literal("as") && Whitespace1() && CollectionIdentifiers() is { } binding)
         {
             OptionalWhitespace();
-            if (Literal("{"))
-            {
-                Enter();
-                OptionalWhitespace();
-                var inner = OrExpression();
-                _depth--;
-                if (inner is not null)
-                {
-                    OptionalWhitespace();
-                    if (Literal("}")) return new CollectionExpression(all, selector, binding, inner);
-                }
-            }
+            if (Literal("{") && Enclosed("}") is (var inner, true)) return new CollectionExpression(all, selector, binding, inner!);
         }
         _pos = start;
         return null;
