@@ -98,7 +98,7 @@ public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactor
         db.Timeline.Add(new TimelineEntry
         {
             Source = TimelineSources.System,
-            SubjectType = "fleet",
+            SubjectType = SubjectKinds.Fleet,
             SubjectId = origin,
             Status = TimelineStatuses.Info,
             Title = $"Fleet imported from {origin}: {result.Facilities} facilities, {result.Plans} plans, {result.Devices} devices",
