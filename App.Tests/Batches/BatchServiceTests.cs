@@ -44,11 +44,8 @@ public sealed class BatchServiceTests
         Facilities = facilities.Length == 0 ? ["any"] : [.. facilities], Quantity = quantity, Tags = ["t1"],
     };
 
-    private static async Task<Dictionary<string, int>> AvailableAsync(DataServices services)
-    {
-        await using var db = services.CreateDb();
-        return await db.FacilityCapacities.ToDictionaryAsync(c => c.FacilityCode, c => c.Available);
-    }
+    public static async Task<Dictionary<string, int>> AvailableAsync(DataServices services) =>
+        (await services.Get<FleetCapacityService>().LinesAsync(TestContext.Current.CancellationToken)).ToDictionary(c => c.Facility, c => c.Available);
 
     [Fact]
     public async Task Submit_QueuesTheBatch_AndProcess_PlacesProvisionsAndCompletesIt()

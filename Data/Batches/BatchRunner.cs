@@ -23,8 +23,6 @@ public sealed class BatchRunner(
 {
     public const string WorkKind = "batch.provision";
 
-    private const int ReserveAttempts = 5;
-
     public string Kind => WorkKind;
 
     /// <summary>The work item that provisions <paramref name="batch"/>, named for the job dashboard.</summary>
@@ -54,36 +52,29 @@ public sealed class BatchRunner(
     /// <summary>Places the batch and reserves its capacity in one transaction; false when it failed or vanished.</summary>
     private async Task<bool> ReserveAsync(string batchId, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return await TryReserveAsync(batchId, ct);
-            }
-            catch (CapacityRaceException) when (attempt < ReserveAttempts)
-            {
-                // Another batch took the capacity between our read and our write: place again.
-            }
-            catch (Exception ex) when (IsUniqueViolation(ex))
-            {
-                logger.LogInformation(ex, "Batch {Batch}: a hostname was taken meanwhile", batchId);
-                return await FailQueuedAsync(batchId, "A hostname of this batch was taken by another device in the project meanwhile.", ct);
-            }
+            return await TryReserveAsync(batchId, ct);
+        }
+        catch (Exception ex) when (IsUniqueViolation(ex))
+        {
+            logger.LogInformation(ex, "Batch {Batch}: a hostname was taken meanwhile", batchId);
+            return await FailQueuedAsync(batchId, "A hostname of this batch was taken by another device in the project meanwhile.", ct);
         }
     }
 
     private async Task<bool> TryReserveAsync(string batchId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // On SQLite this is BEGIN IMMEDIATE: reservations are serialised. On PostgreSQL the conditional
-        // UPDATE below is what keeps two concurrent reservations from overbooking a facility.
+        // Placement, the devices (which hold the capacity) and the move to in_progress commit together;
+        // the claim keeps concurrent reservations of the same plan from both counting the same servers.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var batch = await db.Batches.SingleOrDefaultAsync(b => b.Id == batchId, ct);
         if (batch is null) return false;
         if (batch.State != BatchStates.Queued) return batch.State == BatchStates.InProgress;
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var availability = await FleetCapacityService.AvailabilityAsync(db, batch.PlanSlug, ct);
+        var availability = await FleetCapacityService.ClaimAsync(db, batch.PlanSlug, ct);
         var placement = PlacementService.Place(new PlacementRequest(batch.Quantity, batch.Facilities, batch.FacilityDiversityLevel, batch.SpotPriceMax), availability);
         if (!placement.Succeeded)
         {
@@ -94,8 +85,6 @@ public sealed class BatchRunner(
             return false;
         }
 
-        if (!await FleetCapacityService.TryReserveAsync(db, placement.Allocations.Select(a => new CapacityClaim(a.Facility, batch.PlanSlug, a.Count)), ct))
-            throw new CapacityRaceException();
 
         var devices = new List<Device>(batch.Quantity);
         var hostnames = batch.Hostnames.GetEnumerator();
@@ -120,7 +109,7 @@ public sealed class BatchRunner(
                 });
             }
         }
-        await DeviceRows.InsertAsync(db, devices, ct);
+        await FleetCapacityService.AddDevicesAsync(db, devices, ct);
         var summary = string.Join(", ", placement.Allocations.Select(a => $"{a.Count} in {a.Facility}"));
         await MoveAsync(db, batch, BatchStates.InProgress, $"Batch of {batch.Quantity} {batch.PlanSlug} provisioning: {summary}", summary, ct);
         await db.SaveChangesAsync(ct);
@@ -214,11 +203,10 @@ public sealed class BatchRunner(
             var batch = await db.Batches.SingleOrDefaultAsync(b => b.Id == batchId, ct);
             if (batch is not null)
             {
-                await FleetCapacityService.ReleaseAsync(db, devices, ct);
                 batch.ErrorMessages = [.. batch.ErrorMessages, .. failed.Select(x => x.Result.Error ?? $"{x.Device.Hostname}: provisioning failed")];
                 batch.UpdatedAt = now;
             }
-            db.Devices.RemoveRange(devices);
+            FleetCapacityService.Release(db, devices);
             await db.SaveChangesAsync(ct);
         }
         await tx.CommitAsync(ct);
@@ -257,6 +245,4 @@ public sealed class BatchRunner(
         DbUpdateException { InnerException: { } inner } => IsUniqueViolation(inner) || inner.GetType().Name == "PostgresException" && inner.Message.Contains("23505", StringComparison.Ordinal),
         _ => false,
     };
-
-    private sealed class CapacityRaceException : Exception;
 }

@@ -133,8 +133,7 @@ public sealed class BatchService(
         if (removeDevices)
         {
             var devices = await db.Devices.Where(d => d.BatchId == batchId).ToListAsync(ct);
-            await FleetCapacityService.ReleaseAsync(db, devices, ct);
-            db.Devices.RemoveRange(devices);
+            FleetCapacityService.Release(db, devices);
         }
         BatchStateMachine.Deleted(db, recorder, batch, actor, removeDevices);
         await db.SaveChangesAsync(ct);
