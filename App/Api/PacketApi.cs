@@ -37,7 +37,7 @@ public static class PacketApi
         group.MapGet("/operating-systems", async (FleetService fleet, CancellationToken ct) =>
             Ok(new { operating_systems = (await fleet.SummaryAsync(ct)).OperatingSystems.Select(PacketJson.OperatingSystem) })).WithName("PacketListOperatingSystems");
         group.MapGet("/capacity", async (FleetService fleet, CancellationToken ct) =>
-            Ok(new { capacity = PacketJson.Capacity((await fleet.SummaryAsync(ct)).Facilities) })).WithName("PacketCapacity");
+            Ok(new { capacity = PacketJson.Capacity(await fleet.SummaryAsync(ct)) })).WithName("PacketCapacity");
         return app;
     }
 
