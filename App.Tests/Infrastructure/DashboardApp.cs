@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.App.Tests.Infrastructure;
 
@@ -53,6 +54,9 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
 
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
+    /// <summary>What this app logged at error level.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -61,6 +65,8 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
         {
             services.AddSingleton(Clock);
             _services?.Invoke(services);
+            services.AddSingleton<IStartupFilter, FaultEndpoints>();
+            services.AddSingleton<ILoggerProvider>(Logs);
         });
     }
 
