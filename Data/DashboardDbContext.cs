@@ -27,6 +27,7 @@ public class DashboardDbContext : DbContext
     public DbSet<Facility> Facilities => Set<Facility>();
     public DbSet<FacilityCapacity> FacilityCapacities => Set<FacilityCapacity>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<FleetImport> FleetImports => Set<FleetImport>();
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<TimelineEntry> Timeline => Set<TimelineEntry>();
     public DbSet<User> Users => Set<User>();

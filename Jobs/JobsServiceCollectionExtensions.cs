@@ -41,6 +41,7 @@ public static class JobsServiceCollectionExtensions
         services.AddHostedService<StartupReconciler>();
         services.AddSingleton<IWorkScheduler, HangfireWorkScheduler>();
         services.AddTransient<WorkJob>();
+        services.AddSingleton<SubjectGate>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
         return services;

@@ -374,6 +374,29 @@ namespace Dashboard.Data.Migrations
                     b.ToTable("FacilityCapacities");
                 });
 
+            modelBuilder.Entity("Dashboard.Data.Fleet.FleetImport", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FleetImports");
+                });
+
             modelBuilder.Entity("Dashboard.Data.Fleet.OperatingSystem", b =>
                 {
                     b.Property<string>("Slug")
