@@ -72,6 +72,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapHealthEndpoints();
+app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
