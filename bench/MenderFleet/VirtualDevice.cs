@@ -68,6 +68,12 @@ public sealed class VirtualDevice(int number, FleetOptions options, DeviceApi ap
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One broken device must not end the run: it is reported and stops.
+            stats.Unexpected("device", 0, $"{Serial} stopped: {e.GetType().Name}: {e.Message}");
+            stats.Call("device-crash").Record(TimeSpan.Zero, 0, expected: false);
+        }
     }
 
     private async Task DeployAsync(DeploymentInstructions deployment, CancellationToken ct)
