@@ -132,26 +132,32 @@ public sealed class DeviceApi(HttpClient http, FleetOptions options, FleetStats 
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(ct);
-            var counting = new CountingStream(body);
             MenderArtifact? artifact = null;
             string? problem = null;
+            long bytes = 0;
             if (verify)
             {
                 try
                 {
-                    artifact = await MenderArtifactReader.ReadAsync(counting, ct);
+                    // The reader reads to the end of the stream, so its Size is the bytes received.
+                    artifact = await MenderArtifactReader.ReadAsync(body, ct);
+                    bytes = artifact.Size;
                 }
                 catch (ArtifactFormatException e)
                 {
                     problem = "the downloaded artifact is invalid: " + e.Message;
                 }
             }
-            await counting.CopyToAsync(Stream.Null, ct);
-            if (problem is null && counting.BytesRead != length)
-                problem = $"downloaded {counting.BytesRead} bytes but Content-Length said {length}";
+            else
+            {
+                var buffer = new byte[81920];
+                for (int read; (read = await body.ReadAsync(buffer, ct)) > 0;) bytes += read;
+            }
+            if (problem is null && bytes != length)
+                problem = $"downloaded {bytes} bytes but Content-Length said {length}";
             calls.Record(Stopwatch.GetElapsedTime(started), code, expected: problem is null);
             if (problem is not null) stats.Unexpected("download", code, problem);
-            return new DownloadResult(problem is null, problem, artifact, counting.BytesRead);
+            return new DownloadResult(problem is null, problem, artifact, bytes);
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
@@ -220,29 +226,6 @@ public sealed class DeviceApi(HttpClient http, FleetOptions options, FleetStats 
     private sealed record StatusReport([property: JsonPropertyName("status")] string Status);
 
     private sealed record DeploymentLog([property: JsonPropertyName("messages")] IReadOnlyList<LogMessage> Messages);
-
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long BytesRead { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => Count(await inner.ReadAsync(buffer, cancellationToken));
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Count(int read)
-        {
-            BytesRead += read;
-            return read;
-        }
-    }
 }
 
 /// <summary>What <c>next</c> returns (the fields the client reads; keys are matched case-insensitively like Go's decoder).</summary>
