@@ -34,6 +34,8 @@ public sealed class FleetOptions
     public bool Reboot { get; set; }
     /// <summary><c>ecdsa</c> (P-256), <c>ed25519</c>, <c>rsa</c> (2048) or <c>mixed</c>.</summary>
     public string KeyKind { get; set; } = "ecdsa";
+    /// <summary>Where to write the final figures as JSON (for scripts and docs/BENCHMARKS.md); none when null.</summary>
+    public string? SummaryFile { get; set; }
     /// <summary>Devices start over this period rather than all at once.</summary>
     public TimeSpan RampUp { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -66,6 +68,7 @@ public sealed class FleetOptions
           --minimal               one status report per step, no re-auth before commit
           --reboot                report rebooting before success (auto for rootfs-image payloads)
           --report-every S        progress line every S seconds (5)
+          --summary FILE          also write the final figures to FILE as JSON
         """;
 
     public static FleetOptions Parse(IReadOnlyList<string> args)
@@ -105,6 +108,7 @@ public sealed class FleetOptions
                 case "--minimal": options.LikeRealClient = false; break;
                 case "--reboot": options.Reboot = true; break;
                 case "--report-every": options.ReportEvery = Seconds(); break;
+                case "--summary": options.SummaryFile = Value(); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
         }

@@ -58,6 +58,8 @@ public static class FleetSimulator
         output.WriteLine(Progress(stats, elapsed, options));
         output.WriteLine();
         output.Write(stats.Table(elapsed));
+        if (options.SummaryFile is { } file)
+            await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(stats.Summary(elapsed, options), SummaryJson), CancellationToken.None);
         if (stats.UnexpectedSamples.Count > 0)
         {
             output.WriteLine();
@@ -66,6 +68,8 @@ public static class FleetSimulator
         }
         return stats;
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions SummaryJson = new() { WriteIndented = true };
 
     private static string Progress(FleetStats stats, TimeSpan elapsed, FleetOptions options) => string.Create(CultureInfo.InvariantCulture,
         $"{elapsed.TotalSeconds,6:0.0}s  accepted {stats.Authenticated}/{options.Devices}  deployments {stats.DeploymentsStarted}: success {stats.Succeeded}, failure {stats.Failed} (logs {stats.LogsUploaded}), aborted {stats.Aborted}, already-installed {stats.AlreadyInstalled}  done {stats.DevicesDone}  calls {stats.TotalCalls} ({stats.TotalCalls / Math.Max(elapsed.TotalSeconds, 0.001):0}/s)");

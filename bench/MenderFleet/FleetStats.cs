@@ -46,6 +46,33 @@ public sealed class FleetStats
         _samples.Enqueue($"{type} {(statusCode == 0 ? "no response" : statusCode.ToString(CultureInfo.InvariantCulture))}: {(text.Length > 300 ? text[..300] + "..." : text)}");
     }
 
+    /// <summary>The figures as one JSON-serialisable object: milestones, and per call type count, rate, p50/p99/max and status codes.</summary>
+    public object Summary(TimeSpan elapsed, FleetOptions options) => new
+    {
+        devices = options.Devices,
+        seconds = Math.Round(elapsed.TotalSeconds, 2),
+        concurrency = options.Concurrency,
+        rate = options.Rate,
+        accepted = Authenticated,
+        deployments = DeploymentsStarted,
+        success = Succeeded,
+        failure = Failed,
+        aborted = Aborted,
+        already_installed = AlreadyInstalled,
+        logs = LogsUploaded,
+        unexpected = UnexpectedCount,
+        calls = Calls.ToDictionary(c => c.Type, c => (object)new
+        {
+            count = c.Count,
+            per_second = Math.Round(c.Count / Math.Max(elapsed.TotalSeconds, 0.001), 1),
+            p50_ms = Math.Round(c.Percentile(0.50), 2),
+            p99_ms = Math.Round(c.Percentile(0.99), 2),
+            max_ms = Math.Round(c.Max, 2),
+            errors = c.Errors,
+            codes = c.Codes,
+        }),
+    };
+
     public string Table(TimeSpan elapsed)
     {
         var text = new StringBuilder();
