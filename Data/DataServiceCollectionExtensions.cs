@@ -3,6 +3,7 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -34,6 +35,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<FleetService>();
         services.AddBatches();
         services.AddChanges();
+        services.AddRollouts();
         return services;
     }
 }

@@ -70,5 +70,8 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         b.HasIndex(d => new { d.ProjectId, d.Hostname }).IsUnique();
         b.HasIndex(d => d.BatchId);
         b.HasIndex(d => d.Group);
+        b.Property(d => d.AuthStatus).HasMaxLength(32);
+        b.HasIndex(d => d.AuthStatus);
+        b.HasIndex(d => d.IdentityData).IsUnique();
     }
 }
