@@ -131,6 +131,7 @@ public static class MenderApi
         catch (NotFoundException ex) { return ApiErrors.Result(StatusCodes.Status404NotFound, ex.Message); }
         catch (ConflictException ex) { return ApiErrors.Result(StatusCodes.Status409Conflict, ex.Message); }
         catch (BadHttpRequestException ex) { return ApiErrors.Result(ex.StatusCode, ex.Message); }
+        catch (UnprocessableException ex) { return ApiErrors.Result(StatusCodes.Status422UnprocessableEntity, ex.Message); }
     }
 }
 

@@ -20,7 +20,7 @@ public sealed class Artifact
     public DateTime ModifiedAt { get; set; }
 }
 
-/// <summary>Deployment states. Mender's own status (<c>scheduled</c>, <c>pending</c>, <c>inprogress</c>, <c>finished</c>) is derived from them.</summary>
+/// <summary>Rollout states. Mender's own status (<c>scheduled</c>, <c>pending</c>, <c>inprogress</c>, <c>finished</c>) is derived from them.</summary>
 public static class RolloutStates
 {
     /// <summary>Created; no phase has started yet.</summary>
@@ -28,10 +28,21 @@ public static class RolloutStates
     public const string InProgress = "inprogress";
     /// <summary>The failure guard tripped: later phases wait until an operator resumes or aborts.</summary>
     public const string Stopped = "stopped";
-    public const string Finished = "finished";
+    /// <summary>Every device finished and none failed.</summary>
+    public const string Succeeded = "succeeded";
+    /// <summary>Every device finished and some failed.</summary>
+    public const string Failed = "failed";
     public const string Aborted = "aborted";
 
-    public static bool IsFinished(string state) => state is Finished or Aborted;
+    public static bool IsFinished(string state) => state is Succeeded or Failed or Aborted;
+
+    /// <summary>The status Mender's API shows.</summary>
+    public static string MenderStatus(string state) => state switch
+    {
+        Scheduled => "scheduled",
+        InProgress or Stopped => "inprogress",
+        _ => "finished",
+    };
 }
 
 /// <summary>

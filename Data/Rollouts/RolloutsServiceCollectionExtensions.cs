@@ -1,4 +1,6 @@
+using Dashboard.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Data.Rollouts;
 
@@ -9,6 +11,10 @@ public static class RolloutsServiceCollectionExtensions
     {
         services.AddSingleton<MenderDeviceService>();
         services.AddSingleton<MenderInventoryService>();
+        services.AddSingleton<ArtifactLinks>();
+        services.AddSingleton<RolloutService>();
+        services.AddSingleton<DeviceDeploymentService>();
+        services.TryAddSingleton<IWorkScheduler, RecordingWorkScheduler>();
         return services;
     }
 }
