@@ -338,6 +338,8 @@ namespace Dashboard.Data.Migrations
                     b.HasIndex("IdentityData")
                         .IsUnique();
 
+                    b.HasIndex("PlanSlug", "FacilityCode");
+
                     b.HasIndex("ProjectId", "Hostname")
                         .IsUnique();
 
@@ -374,11 +376,11 @@ namespace Dashboard.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Available")
-                        .HasColumnType("INTEGER");
-
                     b.Property<double?>("SpotPrice")
                         .HasColumnType("REAL");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("FacilityCode", "PlanSlug");
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Dashboard.Data.Changes;
+using Dashboard.Data.Work;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,7 +19,8 @@ public sealed record NextDeployment(string RolloutId, Artifact Artifact);
 public sealed class DeviceDeploymentService(
     IDbContextFactory<DashboardDbContext> dbFactory,
     RolloutService rollouts,
-    ChangeService changes,
+    StateRecorder recorder,
+    ProgressNotifier progress,
     TimeProvider clock)
 {
     private const int MaxLogBytes = 1024 * 1024;
@@ -106,6 +107,7 @@ public sealed class DeviceDeploymentService(
         if (changed == 0) return false; // a concurrent poll handed it out first
         await MoveCountAsync(db, rolloutId, from, DeviceDeploymentStatuses.Pending, ct);
         await transaction.CommitAsync(ct);
+        progress.Notify(SubjectKinds.Rollout, rolloutId);
         return true;
     }
 
@@ -154,6 +156,7 @@ public sealed class DeviceDeploymentService(
         if (to == DeviceDeploymentStatuses.Failure) await RecordFailureAsync(db, rolloutId, deviceId, substate, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        progress.Notify(SubjectKinds.Rollout, rolloutId);
         return true;
     }
 
@@ -166,7 +169,7 @@ public sealed class DeviceDeploymentService(
         db.Timeline.Add(new TimelineEntry
         {
             Source = TimelineSources.Rollouts,
-            SubjectType = "device",
+            SubjectType = SubjectKinds.Device,
             SubjectId = deviceId,
             Status = TimelineStatuses.Failed,
             Title = $"{hostname} failed to install {rollout.ArtifactName} (rollout {rollout.Name})",
@@ -182,7 +185,7 @@ public sealed class DeviceDeploymentService(
         var failures = await db.DeviceDeployments.CountAsync(d => d.RolloutId == rolloutId && d.PhaseIndex == phaseIndex && d.Status == DeviceDeploymentStatuses.Failure, ct);
         if (failures * 100.0 <= threshold * phase.DeviceCount) return;
         rollout.StateReason = $"failure guard: {failures} of {phase.DeviceCount} devices in phase {phaseIndex + 1} failed, more than {threshold.ToString("0.##", CultureInfo.InvariantCulture)} %";
-        await RolloutStateMachine.MoveAsync(db, changes, rollout, RolloutStates.Stopped, now,
+        await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.Stopped,
             $"Rollout {rollout.Name} stopped by its failure guard", rollout.StateReason, ct: ct);
     }
 

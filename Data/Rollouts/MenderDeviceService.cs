@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Rollouts.Devices;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,14 +21,13 @@ public sealed record MenderDeviceView(Device Device, IReadOnlyList<MenderAuthSet
 /// a fleet <see cref="Device"/> with <see cref="Device.AuthStatus"/> set, so the Fleet page, Packet's
 /// device list and rollouts all see one inventory.
 /// </summary>
-public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbContext> dbFactory, DeviceTokenService tokens, TimeProvider clock)
 {
     /// <summary>The project Mender devices join when they first ask to be admitted.</summary>
     public const string ProjectId = "mender";
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromDays(7);
     private static readonly TimeSpan AcceptedCacheFor = TimeSpan.FromSeconds(5);
 
-    private readonly InterimDeviceTokens _tokens = new();
     // Every device call checks the device is still accepted; a short cache keeps that off the database.
     private readonly ConcurrentDictionary<string, DateTime> _acceptedUntil = new();
 
@@ -41,7 +41,7 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
     {
         var (identity, attributes, publicKey) = ParseAuthRequest(body);
         if (string.IsNullOrWhiteSpace(signature)) throw new ValidationException("X-MEN-Signature", "missing request signature (X-MEN-Signature header)");
-        if (!InterimDeviceSignatures.Verify(publicKey, body.Span, signature.Trim()))
+        if (!DeviceSignatures.Verify(publicKey, body.Span, signature.Trim()))
             return new AuthResult(AuthOutcome.BadSignature, Message: "signature verification failed");
 
         for (var attempt = 0; ; attempt++)
@@ -92,7 +92,7 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
                 device.CheckInAt = now;
                 await db.SaveChangesAsync(ct);
                 _acceptedUntil[device.Id] = now + AcceptedCacheFor;
-                return new AuthResult(AuthOutcome.Accepted, device.Id, _tokens.Issue(device.Id, now + TokenLifetime));
+                return new AuthResult(AuthOutcome.Accepted, device.Id, tokens.Issue(device.Id, now + TokenLifetime));
             case MenderAuthStatuses.Rejected:
                 return new AuthResult(AuthOutcome.Rejected, device.Id, Message: "device authentication was rejected");
             default:
@@ -105,7 +105,7 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
     {
         if (string.IsNullOrEmpty(token)) return null;
         var now = Now;
-        if (!_tokens.TryValidate(token, now, out var deviceId)) return null;
+        if (!tokens.TryValidate(token, out var deviceId)) return null;
         if (_acceptedUntil.TryGetValue(deviceId, out var until) && until > now) return deviceId;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -279,15 +279,16 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
             throw new ValidationException("id_data", "id_data: every value must be a string or an array of strings");
 
         var canonical = JsonSerializer.Serialize(new SortedDictionary<string, JsonElement>(attributes, StringComparer.Ordinal));
-        var key = InterimDeviceSignatures.Normalize(pubkey.GetString()!);
-        if (!key.StartsWith("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal)) throw new ValidationException("pubkey", "pubkey: must be a PEM public key (BEGIN PUBLIC KEY)");
+        string key;
+        try { key = DeviceSignatures.Normalize(pubkey.GetString()!); }
+        catch (ArgumentException ex) { throw new ValidationException("pubkey", "pubkey: " + ex.Message); }
         return (canonical, attributes, key);
     }
 
     internal static TimelineEntry DeviceEntry(Device device, string status, string title, DateTime now, string? actor = null) => new()
     {
         Source = TimelineSources.Rollouts,
-        SubjectType = "device",
+        SubjectType = SubjectKinds.Device,
         SubjectId = device.Id,
         Status = status,
         Title = title,

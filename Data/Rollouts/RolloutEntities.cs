@@ -1,3 +1,5 @@
+using Dashboard.Data.Work;
+
 namespace Dashboard.Data.Rollouts;
 
 /// <summary>
@@ -50,7 +52,7 @@ public static class RolloutStates
 /// set is decided at creation, each device in one phase; per-status counters live in
 /// <see cref="RolloutStatusCount"/> so device reports never rewrite this row.
 /// </summary>
-public sealed class Rollout
+public sealed class Rollout : IStateful
 {
     public required string Id { get; set; }
     public required string Name { get; set; }

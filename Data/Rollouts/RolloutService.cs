@@ -1,4 +1,3 @@
-using Dashboard.Data.Changes;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -43,12 +42,13 @@ public sealed record RolloutListQuery(string? Status = null, string? Search = nu
 public sealed class RolloutService(
     IDbContextFactory<DashboardDbContext> dbFactory,
     MenderInventoryService inventory,
-    ChangeService changes,
+    StateRecorder recorder,
+    ProgressNotifier progress,
     IWorkScheduler scheduler,
     TimeProvider clock)
 {
-    public const string PhaseWork = "rollout-phase";
-    public const string WatchWork = "rollout-watch";
+    public const string PhaseWork = "rollout.phase";
+    public const string WatchWork = "rollout.watch";
     /// <summary>How often a running rollout is checked for its end (device reports also check at once).</summary>
     public static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(15);
 
@@ -115,12 +115,11 @@ public sealed class RolloutService(
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        db.Rollouts.Add(rollout);
         foreach (var status in DeviceDeploymentStatuses.All)
         {
             db.RolloutStatusCounts.Add(new RolloutStatusCount { RolloutId = rollout.Id, Status = status, Count = rows.Count(r => r.Status == status) });
         }
-        RolloutStateMachine.Created(db, rollout,
+        RolloutStateMachine.Created(db, recorder, rollout,
             $"Rollout {rollout.Name} of {rollout.ArtifactName} to {targets.Count} device{(targets.Count == 1 ? "" : "s")} created ({plans.Count} phase{(plans.Count == 1 ? "" : "s")})");
         await db.SaveChangesAsync(ct);
         await DeviceDeploymentRows.InsertAsync(db, rows, ct);
@@ -129,6 +128,7 @@ public sealed class RolloutService(
         await transaction.CommitAsync(ct);
 
         ScheduleAll(rollout, now);
+        progress.Notify(SubjectKinds.Rollout, rollout.Id);
         return rollout;
     }
 
@@ -151,6 +151,7 @@ public sealed class RolloutService(
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
     private async Task StartDuePhasesAsync(DashboardDbContext db, Rollout rollout, DateTime now, CancellationToken ct)
@@ -162,11 +163,11 @@ public sealed class RolloutService(
         var devices = due.Sum(p => p.DeviceCount);
         if (rollout.State == RolloutStates.Scheduled)
         {
-            await RolloutStateMachine.MoveAsync(db, changes, rollout, RolloutStates.InProgress, now, $"Rollout {rollout.Name} started: {which} ({devices} devices)", ct: ct);
+            await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.InProgress, $"Rollout {rollout.Name} started: {which} ({devices} devices)", ct: ct);
         }
         else
         {
-            RolloutStateMachine.Note(db, rollout, TimelineStatuses.InProgress, $"Rollout {rollout.Name}: {which} started ({devices} devices)", now);
+            RolloutStateMachine.Note(db, recorder, rollout, TimelineStatuses.InProgress, $"Rollout {rollout.Name}: {which} started ({devices} devices)");
         }
     }
 
@@ -201,10 +202,11 @@ public sealed class RolloutService(
         var to = failed > 0 ? RolloutStates.Failed : RolloutStates.Succeeded;
         var summary = $"{counts[DeviceDeploymentStatuses.Success]} succeeded, {failed} failed, {counts[DeviceDeploymentStatuses.AlreadyInstalled]} already installed, {counts[DeviceDeploymentStatuses.NoArtifact]} without a compatible artifact";
         if (limitReached) rollout.StateReason = $"max_devices ({rollout.MaxDevices}) reached";
-        await RolloutStateMachine.MoveAsync(db, changes, rollout, to, Now,
+        await RolloutStateMachine.MoveAsync(db, recorder, rollout, to,
             $"Rollout {rollout.Name} {(to == RolloutStates.Succeeded ? "succeeded" : "failed")}{(limitReached ? $" (max_devices {rollout.MaxDevices} reached)" : "")}", summary, ct: ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        progress.Notify(SubjectKinds.Rollout, rollout.Id);
         return true;
     }
 
@@ -222,9 +224,10 @@ public sealed class RolloutService(
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeviceDeploymentStatuses.Aborted).SetProperty(d => d.FinishedAt, now), ct);
         await RecountAsync(db, rolloutId, ct);
         rollout.StateReason = $"aborted by {actor}";
-        await RolloutStateMachine.MoveAsync(db, changes, rollout, RolloutStates.Aborted, now, $"Rollout {rollout.Name} aborted ({aborted} device{(aborted == 1 ? "" : "s")} not finished)", actor: actor, ct: ct);
+        await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.Aborted, $"Rollout {rollout.Name} aborted ({aborted} device{(aborted == 1 ? "" : "s")} not finished)", actor: actor, ct: ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
     /// <summary>Resumes a rollout the failure guard stopped: due phases start now, later ones at their time.</summary>
@@ -236,11 +239,12 @@ public sealed class RolloutService(
         if (rollout.State != RolloutStates.Stopped) throw new ConflictException($"Rollout {rollout.Name} is {rollout.State}; only a stopped rollout can be resumed.");
         var now = Now;
         rollout.StateReason = null;
-        await RolloutStateMachine.MoveAsync(db, changes, rollout, RolloutStates.InProgress, now, $"Rollout {rollout.Name} resumed", actor: actor, ct: ct);
+        await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.InProgress, $"Rollout {rollout.Name} resumed", actor: actor, ct: ct);
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         ScheduleAll(rollout, now);
+        progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
     /// <summary>After a restart: phase starts and watchers of every unfinished rollout, from the database.</summary>

@@ -1,6 +1,6 @@
+using Dashboard.Data.Rollouts.Devices;
 using Dashboard.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Data.Rollouts;
 
@@ -9,12 +9,16 @@ public static class RolloutsServiceCollectionExtensions
     /// <summary>Phased rollouts (Mender): device admission, inventory, artifacts and deployments.</summary>
     public static IServiceCollection AddRollouts(this IServiceCollection services)
     {
+        services.AddSingleton<DeviceTokenService>();
         services.AddSingleton<MenderDeviceService>();
         services.AddSingleton<MenderInventoryService>();
         services.AddSingleton<ArtifactLinks>();
         services.AddSingleton<RolloutService>();
         services.AddSingleton<DeviceDeploymentService>();
-        services.TryAddSingleton<IWorkScheduler, RecordingWorkScheduler>();
+        services.AddSingleton<RolloutPhaseRunner>();
+        services.AddSingleton<IWorkRunner>(sp => sp.GetRequiredService<RolloutPhaseRunner>());
+        services.AddSingleton<RolloutWatchRunner>();
+        services.AddSingleton<IWorkRunner>(sp => sp.GetRequiredService<RolloutWatchRunner>());
         return services;
     }
 }

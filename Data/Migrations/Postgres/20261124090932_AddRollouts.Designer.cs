@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Dashboard.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresDashboardDbContext))]
-    [Migration("20261124084835_AddRollouts")]
+    [Migration("20261124090932_AddRollouts")]
     partial class AddRollouts
     {
         /// <inheritdoc />
@@ -351,6 +351,8 @@ namespace Dashboard.Data.Migrations.Postgres
                     b.HasIndex("IdentityData")
                         .IsUnique();
 
+                    b.HasIndex("PlanSlug", "FacilityCode");
+
                     b.HasIndex("ProjectId", "Hostname")
                         .IsUnique();
 
@@ -387,11 +389,11 @@ namespace Dashboard.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
-                    b.Property<int>("Available")
-                        .HasColumnType("integer");
-
                     b.Property<double?>("SpotPrice")
                         .HasColumnType("double precision");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
 
                     b.HasKey("FacilityCode", "PlanSlug");
 
