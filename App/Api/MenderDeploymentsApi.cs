@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dashboard.App.Auth;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using Dashboard.Data;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Rollouts;
@@ -44,8 +47,52 @@ public static partial class MenderDeploymentsApi
             return Results.NoContent();
         }).WithName("MenderDeviceLog");
 
+        // The daemon fetches the artifact with no Authorization header: the signed link is the proof.
+        var download = app.MenderGroup("/api/devices/v1/deployments/download", "Mender artifact download");
+        download.MapGet("/artifacts/{id}", async (string id, string? expire, string? signature, ArtifactLinks links, ArtifactService artifacts, CancellationToken ct) =>
+        {
+            if (!links.IsValid(id, expire, signature)) return ApiErrors.Result(StatusCodes.Status403Forbidden, "the download link is not valid or has expired");
+            var artifact = await artifacts.GetAsync(id, ct);
+            // A real length (never chunked, never compressed) and ranges: the daemon needs both.
+            return Results.File(artifacts.PathOf(artifact), "application/vnd.mender-artifact", artifact.Name + ".mender", enableRangeProcessing: true);
+        }).WithName("MenderArtifactDownload");
+
         var read = app.MenderGroup("/api/management", "Mender deployments").RequireAuthorization(AuthPolicies.Scope(ApiScopes.Read));
         var write = app.MenderGroup("/api/management", "Mender deployments").RequireAuthorization(AuthPolicies.Scope(ApiScopes.RolloutsWrite));
+        write.MapPost("/v1/deployments/artifacts", UploadAsync).WithName("MenderUploadArtifact")
+            .WithMetadata(new RequestSizeLimitAttribute(ArtifactService.MaxBytes + 1024 * 1024));
+        read.MapGet("/v1/deployments/artifacts", async (ArtifactService artifacts, CancellationToken ct) =>
+            MenderApi.Ok((await artifacts.ListAsync(ct)).Select(ArtifactJson))).WithName("MenderListArtifacts");
+        read.MapGet("/v2/deployments/artifacts", async (HttpContext http, ArtifactService artifacts, CancellationToken ct) =>
+        {
+            var (page, perPage) = MenderApi.Paging(http.Request);
+            var all = await artifacts.ListAsync(ct);
+            var name = http.Request.Query["name"].ToString();
+            if (name.Length > 0) all = [.. all.Where(a => a.Name == name)];
+            MenderApi.PagingHeaders(http, page, perPage, all.Count);
+            return MenderApi.Ok(all.Skip((page - 1) * perPage).Take(perPage).Select(ArtifactJson));
+        }).WithName("MenderListArtifactsV2");
+        read.MapGet("/v1/deployments/artifacts/{id}", async (string id, ArtifactService artifacts, CancellationToken ct) =>
+            MenderApi.Ok(ArtifactJson(await artifacts.GetAsync(id, ct)))).WithName("MenderGetArtifact");
+        write.MapPut("/v1/deployments/artifacts/{id}", async (string id, HttpContext http, ArtifactService artifacts, CancellationToken ct) =>
+        {
+            var body = await MenderApi.ReadJsonAsync(http.Request, "artifact update", ct);
+            if (body.ValueKind != JsonValueKind.Object) throw new ValidationException("body", "failed to decode artifact update: expected an object");
+            await artifacts.UpdateDescriptionAsync(id, MenderApi.OptionalString(body, "description"), ct);
+            return Results.NoContent();
+        }).WithName("MenderEditArtifact");
+        write.MapDelete("/v1/deployments/artifacts/{id}", async (string id, HttpContext http, ArtifactService artifacts, CancellationToken ct) =>
+        {
+            await artifacts.DeleteAsync(id, http.User.ActorName(), ct);
+            return Results.NoContent();
+        }).WithName("MenderDeleteArtifact");
+        read.MapGet("/v1/deployments/artifacts/{id}/download", async (string id, HttpContext http, ArtifactService artifacts, ArtifactLinks links, CancellationToken ct) =>
+        {
+            var artifact = await artifacts.GetAsync(id, ct);
+            var (path, expires) = links.Create(artifact.Id);
+            return MenderApi.Ok(new { uri = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{path}", expire = expires });
+        }).WithName("MenderArtifactDownloadLink");
+
         write.MapPost("/v1/deployments/deployments", (HttpContext http, RolloutService service, CancellationToken ct) => CreateAsync(http, service, null, ct)).WithName("MenderCreateDeployment");
         write.MapPost("/v1/deployments/deployments/group/{name}", (string name, HttpContext http, RolloutService service, CancellationToken ct) => CreateAsync(http, service, name, ct))
             .WithName("MenderCreateGroupDeployment");
@@ -92,6 +139,67 @@ public static partial class MenderDeploymentsApi
                 device = DeviceDeploymentJson(new DeviceDeploymentView(h.Deployment, "")),
             }))).WithName("MenderDeviceDeploymentHistory");
         return app;
+    }
+
+    /// <summary>
+    /// mender-cli's upload: multipart parts <c>size</c>, <c>description</c>, then <c>artifact</c>, sent
+    /// chunked. The artifact part is streamed to disk, never buffered in memory.
+    /// </summary>
+    private static async Task<IResult> UploadAsync(HttpContext http, ArtifactService artifacts, CancellationToken ct)
+    {
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            throw new ValidationException("artifact", "the upload must be multipart/form-data with parts size, description and artifact");
+        }
+        var reader = new MultipartReader(boundary, http.Request.Body);
+        long? size = null;
+        string? description = null;
+        Artifact? artifact = null;
+        while (await reader.ReadNextSectionAsync(ct) is { } section)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+            var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+            switch (name)
+            {
+                case "size":
+                    var text = await new StreamReader(section.Body).ReadToEndAsync(ct);
+                    size = long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
+                        ? parsed : throw new ValidationException("size", $"size: \"{text}\" is not a number of bytes");
+                    break;
+                case "description":
+                    description = await new StreamReader(section.Body).ReadToEndAsync(ct);
+                    break;
+                case "artifact":
+                    artifact = await artifacts.UploadAsync(section.Body, size, description, http.User.ActorName(), ct);
+                    break;
+            }
+        }
+        if (artifact is null) throw new ValidationException("artifact", "artifact: the form has no artifact part");
+        http.Response.Headers.Location = $"/api/management/v1/deployments/artifacts/{artifact.Id}";
+        return Results.StatusCode(StatusCodes.Status201Created);
+    }
+
+    internal static object ArtifactJson(Artifact a)
+    {
+        using var metadata = JsonDocument.Parse(a.Metadata);
+        var root = metadata.RootElement;
+        JsonElement Part(string name) => root.TryGetProperty(name, out var v) ? v.Clone() : default;
+        return new
+        {
+            id = a.Id,
+            name = a.Name,
+            description = a.Description,
+            device_types_compatible = a.DeviceTypes,
+            info = new { format = "mender", version = a.FormatVersion },
+            signed = a.Signed,
+            updates = Part("updates"),
+            artifact_provides = Part("artifact_provides"),
+            artifact_depends = Part("artifact_depends"),
+            clears_artifact_provides = Part("clears_artifact_provides"),
+            size = a.Size,
+            modified = a.ModifiedAt,
+        };
     }
 
     private static async Task<IResult> NextAsync(HttpContext http, Dictionary<string, string> provides, DeviceDeploymentService service, ArtifactLinks links, CancellationToken ct)

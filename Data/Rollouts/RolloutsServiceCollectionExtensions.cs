@@ -13,6 +13,7 @@ public static class RolloutsServiceCollectionExtensions
         services.AddSingleton<MenderDeviceService>();
         services.AddSingleton<MenderInventoryService>();
         services.AddSingleton<ArtifactLinks>();
+        services.AddSingleton<ArtifactService>();
         services.AddSingleton<RolloutService>();
         services.AddSingleton<DeviceDeploymentService>();
         services.AddSingleton<RolloutPhaseRunner>();
