@@ -76,6 +76,7 @@ app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
+app.MapMenderApi();
 app.MapTimelineHub();
 app.MapAccountEndpoints();
 app.MapKioskEndpoints();
