@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
+using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
@@ -34,6 +35,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<FleetService>();
         services.AddBatches();
         services.AddChanges();
+        services.AddCanaries();
         return services;
     }
 }

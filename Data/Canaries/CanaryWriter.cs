@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Data.Canaries;
+
+/// <summary>One write of the capability: its context, its new index, its time, and what it touched.</summary>
+public sealed class CanaryContext(DashboardDbContext db, long index, DateTime now)
+{
+    public DashboardDbContext Db { get; } = db;
+    public long Index { get; } = index;
+    public DateTime Now { get; } = now;
+    public HashSet<string> Deployments { get; } = [];
+    public HashSet<string> Jobs { get; } = [];
+    /// <summary>Deployments whose rolling work must run next (enqueued after commit).</summary>
+    public Dictionary<string, string> StepsToRun { get; } = [];
+
+    public void Touch(CanaryDeployment d)
+    {
+        d.ModifyIndex = Index;
+        d.ModifyTime = Now;
+        Deployments.Add(d.Id);
+        Jobs.Add(CanaryWrite.JobKey(d.Namespace, d.JobId));
+    }
+
+    public void Touch(CanaryAllocation a)
+    {
+        a.ModifyIndex = Index;
+        a.ModifyTime = Now;
+        if (a.DeploymentId is not null) Deployments.Add(a.DeploymentId);
+        Jobs.Add(CanaryWrite.JobKey(a.Namespace, a.JobId));
+    }
+
+    public void Touch(CanaryJob j)
+    {
+        j.ModifyIndex = Index;
+        Jobs.Add(CanaryWrite.JobKey(j.Namespace, j.JobId));
+    }
+}
+
+/// <summary>
+/// Runs a write: raises the capability's index first thing in the transaction (which also
+/// serialises the capability's writes on that one row, on SQLite and PostgreSQL alike), runs the
+/// body, commits, then wakes blocking queries and live pages. A lost optimistic-concurrency race
+/// (the ModifyIndex tokens) is retried from the start.
+/// </summary>
+public sealed class CanaryWriter(IDbContextFactory<DashboardDbContext> dbFactory, CanaryIndexNotifier notifier, TimeProvider clock)
+{
+    public async Task<T> WriteAsync<T>(Func<CanaryContext, Task<T>> body, CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                await db.CanaryIndex.Where(c => c.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(c => c.Value, c => c.Value + 1), ct);
+                var index = await db.CanaryIndex.Where(c => c.Id == 1).Select(c => c.Value).SingleAsync(ct);
+                var context = new CanaryContext(db, index, clock.GetUtcNow().UtcDateTime);
+                var result = await body(context);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                if (context.Deployments.Count > 0 || context.Jobs.Count > 0)
+                    notifier.Publish(new CanaryWrite(index, context.Deployments, context.Jobs));
+                foreach (var (id, description) in context.StepsToRun) StepRequested?.Invoke(id, description);
+                return result;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                await tx.RollbackAsync(ct);
+            }
+        }
+    }
+
+    /// <summary>Raised after commit for each deployment whose rolling work should run now; the job layer enqueues it.</summary>
+    public event Action<string, string>? StepRequested;
+
+    public async Task<long> CurrentIndexAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.CanaryIndex.Where(c => c.Id == 1).Select(c => c.Value).SingleAsync(ct);
+    }
+}
