@@ -51,6 +51,7 @@ app.MapHealthEndpoints();
 app.MapTimelineApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
+app.MapNomadApi();
 app.MapTimelineHub();
 app.MapAccountEndpoints();
 app.MapKioskEndpoints();

@@ -1,5 +1,6 @@
 using Dashboard.Data;
 using Dashboard.Jobs.Batches;
+using Dashboard.Jobs.Canaries;
 using Dashboard.Jobs.Reconciliation;
 using Dashboard.Jobs.Timeline;
 using Hangfire;
@@ -39,6 +40,7 @@ public static class JobsServiceCollectionExtensions
         services.AddHostedService<StartupReconciler>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
+        services.AddCanaryJobs();
         return services;
     }
 

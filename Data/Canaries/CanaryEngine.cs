@@ -440,7 +440,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
                 Consider(state.RequireProgressBy.AddMilliseconds(1));
         }
         if (next != d.NextCheckAt) { d.NextCheckAt = next; w.Touch(d); }
-        if (next is { } due && due <= w.Now) w.StepsToRun[d.Id] = $"Watch deployment {DeploymentStateMachine.ShortId(d.Id)} of {d.JobId}";
+        if (next is { } due) w.RunStep(d.Id, due < w.Now ? w.Now : due, $"Watch deployment {DeploymentStateMachine.ShortId(d.Id)} of {d.JobId}");
     }
 
     // ---- queries inside a write -------------------------------------------------------------------

@@ -2,6 +2,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Canaries;
 
+/// <summary>A watcher step of one deployment, due at <see cref="At"/>, named for the job list (Hangfire's dashboard).</summary>
+public sealed record StepRequest(string DeploymentId, DateTime At, string Description);
+
 /// <summary>One write of the capability: its context, its new index, its time, and what it touched.</summary>
 public sealed class CanaryContext(DashboardDbContext db, long index, DateTime now)
 {
@@ -10,8 +13,15 @@ public sealed class CanaryContext(DashboardDbContext db, long index, DateTime no
     public DateTime Now { get; } = now;
     public HashSet<string> Deployments { get; } = [];
     public HashSet<string> Jobs { get; } = [];
-    /// <summary>Deployments whose rolling work must run next (enqueued after commit).</summary>
-    public Dictionary<string, string> StepsToRun { get; } = [];
+    /// <summary>Deployments whose watcher step must run, and when (enqueued or scheduled after commit).</summary>
+    public Dictionary<string, (DateTime At, string Description)> StepsToRun { get; } = [];
+
+    /// <summary>Asks for a watcher step of <paramref name="deploymentId"/> at <paramref name="at"/>; the earliest ask wins.</summary>
+    public void RunStep(string deploymentId, DateTime at, string description)
+    {
+        if (StepsToRun.TryGetValue(deploymentId, out var existing) && existing.At <= at) return;
+        StepsToRun[deploymentId] = (at, description);
+    }
 
     public void Touch(CanaryDeployment d)
     {
@@ -60,7 +70,7 @@ public sealed class CanaryWriter(IDbContextFactory<DashboardDbContext> dbFactory
                 await tx.CommitAsync(ct);
                 if (context.Deployments.Count > 0 || context.Jobs.Count > 0)
                     notifier.Publish(new CanaryWrite(index, context.Deployments, context.Jobs));
-                foreach (var (id, description) in context.StepsToRun) StepRequested?.Invoke(id, description);
+                foreach (var (id, step) in context.StepsToRun) StepRequested?.Invoke(new StepRequest(id, step.At, step.Description));
                 return result;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
@@ -71,7 +81,7 @@ public sealed class CanaryWriter(IDbContextFactory<DashboardDbContext> dbFactory
     }
 
     /// <summary>Raised after commit for each deployment whose rolling work should run now; the job layer enqueues it.</summary>
-    public event Action<string, string>? StepRequested;
+    public event Action<StepRequest>? StepRequested;
 
     public async Task<long> CurrentIndexAsync(CancellationToken ct = default)
     {

@@ -20,7 +20,7 @@ public sealed record DeploymentDetail(CanaryDeployment Deployment, IReadOnlyList
 /// actions; the deployment's ModifyIndex is its concurrency token besides, so a transition is
 /// applied once however many callers race for it, and the losers are told why (409 or 400).
 /// </summary>
-public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine)
+public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine, TimeProvider clock)
 {
     public const int MaxPerPage = 10_000;
 
@@ -251,8 +251,13 @@ public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFa
         }, ct);
 
     /// <summary>One watcher pass (the job the watcher enqueues); false when the deployment is finished or gone.</summary>
-    public Task<bool> StepAsync(string id, CancellationToken ct = default) =>
-        writer.WriteAsync(async w =>
+    public async Task<bool> StepAsync(string id, CancellationToken ct = default)
+    {
+        // A pass with nothing due (a duplicate or early delivery) costs one read, not a write.
+        var current = await GetAsync(id, ct);
+        if (current is null || !current.Active) return false;
+        if (current.NextCheckAt is { } next && next > clock.GetUtcNow().UtcDateTime) return true;
+        return await writer.WriteAsync(async w =>
         {
             var d = await w.Db.CanaryDeployments.FirstOrDefaultAsync(x => x.Id == id, ct);
             if (d is null || !d.Active) return false;
@@ -260,6 +265,7 @@ public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFa
             await engine.StepAsync(w, d, ct);
             return d.Active;
         }, ct);
+    }
 
     private async Task<DeploymentUpdate> ApplyHealthAsync(CanaryContext w, CanaryDeployment d, List<CanaryAllocation> allocs, IReadOnlyList<string>? unhealthy, string? actor, CancellationToken ct)
     {
@@ -289,7 +295,7 @@ public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFa
 
 
     private static void Step(CanaryContext w, CanaryDeployment d, string verb) =>
-        w.StepsToRun[d.Id] = $"{verb} deployment {DeploymentStateMachine.ShortId(d.Id)} of {d.JobId}";
+        w.RunStep(d.Id, w.Now, $"{verb} deployment {DeploymentStateMachine.ShortId(d.Id)} of {d.JobId}");
 
     private static DeploymentUpdate Answer(CanaryContext w, CanaryDeployment d, long? reverted) =>
         new(CanaryEngine.NewId(), w.Index, d.ModifyIndex, reverted, w.Index);
