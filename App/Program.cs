@@ -25,8 +25,23 @@ builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
+builder.Services.AddApiErrors();
 
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+// Circuit options, chosen for many long-lived live pages and slow wall screens; the reasons are in
+// docs/ARCHITECTURE.md ("Live pages", circuit options).
+builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
+{
+    options.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(2);
+    options.DisconnectedCircuitMaxRetained = 100;
+    options.MaxBufferedUnacknowledgedRenderBatches = 4;
+    options.JSInteropDefaultCallTimeout = TimeSpan.FromSeconds(15);
+}).AddHubOptions(hub =>
+{
+    hub.MaximumReceiveMessageSize = 32 * 1024;
+    hub.MaximumParallelInvocationsPerClient = 1;
+    hub.StreamBufferCapacity = 4;
+});
+builder.Services.AddSingleton<SharedLanes>();
 builder.Services.AddMudServices();
 builder.Services.AddCascadingAuthenticationState();
 
@@ -37,11 +52,20 @@ await app.Services.GetRequiredService<DatabaseInitializer>()
     .InitializeAsync(settings, Path.Combine(AppContext.BaseDirectory, "demo-fleet.json"));
 JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
 
+// Pages: the developer page in Development, the calm /error page in Production, /not-found for
+// unknown addresses. API requests never reach these: UseApiErrors, inside them, answers every
+// API failure in the calling family's own format.
 if (!app.Environment.IsDevelopment())
 {
-    app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseExceptionHandler(new ExceptionHandlerOptions
+    {
+        ExceptionHandlingPath = "/error",
+        CreateScopeForErrors = true,
+        StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+    });
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
@@ -62,7 +86,12 @@ app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
     AppPath = "/",
 }).RequireAuthorization(AuthPolicies.Admin);
 
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options =>
+{
+    // Per-message deflate keeps a compressor (hundreds of KiB) per open page; render batches are
+    // small binary diffs on a LAN, so memory per circuit matters more than bytes on the wire.
+    options.DisableWebSocketCompression = true;
+});
 
 // Start-up (migrations, the EF model, the fleet import) leaves garbage a long-running dashboard
 // never needs again; give that memory back once the app is serving. See docs/BENCHMARKS.md.

@@ -5,6 +5,7 @@ using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +34,8 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<TimelineService>();
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();
+        services.AddSingleton<FleetCapacityService>();
+        services.AddWork();
         services.AddBatches();
         services.AddChanges();
         services.AddCanaries();

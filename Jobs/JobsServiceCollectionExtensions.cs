@@ -3,6 +3,8 @@ using Dashboard.Jobs.Batches;
 using Dashboard.Jobs.Canaries;
 using Dashboard.Jobs.Reconciliation;
 using Dashboard.Jobs.Timeline;
+using Dashboard.Jobs.Work;
+using Dashboard.Data.Work;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -38,6 +40,8 @@ public static class JobsServiceCollectionExtensions
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
         services.AddHostedService<StartupReconciler>();
+        services.AddSingleton<IWorkScheduler, HangfireWorkScheduler>();
+        services.AddTransient<WorkJob>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
         services.AddCanaryJobs();

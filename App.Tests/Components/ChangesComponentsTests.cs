@@ -20,6 +20,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
         Services.AddSingleton(data.Get<TimelineNotifier>());
         Services.AddSingleton(data.Get<ChangeService>());
         Services.AddSingleton<TimeProvider>(data.Clock);
+        Services.AddSingleton<Dashboard.App.Realtime.SharedLanes>();
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class TimelineComponentsTests : MudBunitContext
         Services.AddSingleton(data.Get<TimelineNotifier>());
         Services.AddSingleton(data.Get<Dashboard.Data.Changes.ChangeService>());
         Services.AddSingleton<TimeProvider>(data.Clock);
+        Services.AddSingleton<Dashboard.App.Realtime.SharedLanes>();
     }
 
     [Fact]
@@ -90,5 +91,39 @@ public sealed class TimelineComponentsTests : MudBunitContext
         }, TestContext.Current.CancellationToken);
 
         cut.WaitForAssertion(() => Assert.Equal("batch started", Assert.Single(cut.FindAll("[data-testid=entry-title]")).TextContent));
+    }
+
+    [Fact]
+    public async Task TimelinePage_RendersOnlyTheNewRows_WhenABurstOf1000EntriesArrives()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        UseDataServices(data);
+        var timeline = data.Get<TimelineService>();
+        for (var i = 0; i < 10; i++) await timeline.RecordAsync(Entry(0, $"stored {i}"), TestContext.Current.CancellationToken);
+        var cut = RenderWithProviders<TimelinePage>();
+        cut.WaitForAssertion(() => Assert.Equal(10, cut.FindComponents<TimelineEntryRow>().Count));
+        var stored = cut.FindComponents<TimelineEntryRow>().Select(r => r.Instance).ToList();
+
+        // A burst of 1,000 committed entries, published as the writer does after one commit.
+        var notifier = data.Get<TimelineNotifier>();
+        var burst = Enumerable.Range(1, 1000).Select(i => Entry(1000 + i, $"burst {i}")).ToList();
+        notifier.Publish(burst);
+
+        cut.WaitForAssertion(() => Assert.Equal("burst 1000", cut.FindAll("[data-testid=entry-title]")[0].TextContent));
+        var rows = cut.FindComponents<TimelineEntryRow>().Select(r => r.Instance).ToList();
+        Assert.Equal(TimelinePage.PageSize, rows.Count);
+        Assert.All(rows, row => Assert.Equal(1, row.RenderCount));
+        Assert.DoesNotContain(rows, stored.Contains);
+        // Nothing disappears silently: the 950 older entries of the burst and the 10 stored ones are counted.
+        Assert.Equal("960", cut.Find("[data-testid=more-rows]").GetAttribute("data-hidden"));
+
+        // The next few entries draw only themselves; the rows already on screen are not rendered again.
+        data.Clock.Advance(TimeSpan.FromSeconds(1));
+        notifier.Publish([Entry(3001, "after 1"), Entry(3002, "after 2")]);
+        cut.WaitForAssertion(() => Assert.Equal("after 2", cut.FindAll("[data-testid=entry-title]")[0].TextContent));
+        var after = cut.FindComponents<TimelineEntryRow>().Select(r => r.Instance).ToList();
+        Assert.Equal(2, after.Count(row => !rows.Contains(row)));
+        Assert.All(after, row => Assert.Equal(1, row.RenderCount));
+        Assert.Equal("962", cut.Find("[data-testid=more-rows]").GetAttribute("data-hidden"));
     }
 }

@@ -96,19 +96,39 @@ public sealed class ChangeService : IAsyncDisposable
     public async Task<List<Change>> ListAsync(ChangeFilter filter, int take = 200, CancellationToken ct = default)
     {
         await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        var query = db.Changes.AsNoTracking();
+        var query = Where(db.Changes.AsNoTracking(), filter).OrderByDescending(c => c.StartedAt).ThenByDescending(c => c.Id);
+        if (string.IsNullOrEmpty(filter.Host)) return await query.Take(take).ToListAsync(ct);
+
+        // Hosts is a JSON column; filter it in memory over a bounded window.
+        var window = await query.Take(take * 20).ToListAsync(ct);
+        return [.. window.Where(filter.Matches).Take(take)];
+    }
+
+    /// <summary>How many changes match, for a live page's "N more"; null with a host filter (a JSON column, filtered in memory only).</summary>
+    public async Task<long?> CountAsync(ChangeFilter filter, CancellationToken ct = default)
+    {
+        if (!string.IsNullOrEmpty(filter.Host)) return null;
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        return await Where(db.Changes.AsNoTracking(), filter).LongCountAsync(ct);
+    }
+
+    /// <summary>The current state of the given changes (those a live page was just told about).</summary>
+    public async Task<List<Change>> GetManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return [];
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        return await db.Changes.AsNoTracking().Where(c => ids.Contains(c.Id)).ToListAsync(ct);
+    }
+
+    private static IQueryable<Change> Where(IQueryable<Change> query, ChangeFilter filter)
+    {
         if (!string.IsNullOrEmpty(filter.Component)) query = query.Where(c => c.Component == filter.Component);
         if (!string.IsNullOrEmpty(filter.Status)) query = query.Where(c => c.Status == filter.Status);
         if (!string.IsNullOrEmpty(filter.Owner)) query = query.Where(c => c.Owner == filter.Owner);
         if (!string.IsNullOrEmpty(filter.Source)) query = query.Where(c => c.Source == filter.Source);
         if (filter.From is { } from) query = query.Where(c => c.StartedAt >= from);
         if (filter.To is { } to) query = query.Where(c => c.StartedAt <= to);
-        query = query.OrderByDescending(c => c.StartedAt).ThenByDescending(c => c.Id);
-        if (string.IsNullOrEmpty(filter.Host)) return await query.Take(take).ToListAsync(ct);
-
-        // Hosts is a JSON column; filter it in memory over a bounded window.
-        var window = await query.Take(take * 20).ToListAsync(ct);
-        return [.. window.Where(filter.Matches).Take(take)];
+        return query;
     }
 
     public async Task<Change?> GetAsync(Guid id, CancellationToken ct = default)
@@ -311,7 +331,7 @@ public sealed class ChangeService : IAsyncDisposable
     private static TimelineEntry EntryFor(Change change, string verb, DateTime occurredAt) => new()
     {
         Source = TimelineSources.Changes,
-        SubjectType = "change",
+        SubjectType = SubjectKinds.Change,
         SubjectId = change.Id.ToString(),
         Status = ChangeStatuses.ToTimeline(change.Status),
         Title = Truncate($"{change.Component} {change.Version} {verb}", 500),

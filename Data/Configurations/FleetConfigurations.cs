@@ -69,6 +69,8 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         b.HasOne<Project>().WithMany().HasForeignKey(d => d.ProjectId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(d => new { d.ProjectId, d.Hostname }).IsUnique();
         b.HasIndex(d => d.BatchId);
+        // Capacity in use is counted per plan and facility on every reservation and every read.
+        b.HasIndex(d => new { d.PlanSlug, d.FacilityCode });
         b.HasIndex(d => d.Group);
     }
 }

@@ -30,12 +30,16 @@ public sealed class Facility
     public List<FacilityCapacity> Capacity { get; set; } = [];
 }
 
-/// <summary>How many servers of one plan a facility can still provide, and at what spot price.</summary>
+/// <summary>
+/// How many servers of one plan a facility has in total (the provider's inventory), and at what spot
+/// price. What is used is never stored: it is counted from the devices that hold servers, so it
+/// cannot drift (see <see cref="FleetCapacityService"/> and docs/decisions/0006).
+/// </summary>
 public sealed class FacilityCapacity
 {
     public required string FacilityCode { get; set; }
     public required string PlanSlug { get; set; }
-    public int Available { get; set; }
+    public int Total { get; set; }
     public double? SpotPrice { get; set; }
 }
 
@@ -44,6 +48,7 @@ public static class DeviceStates
     public const string Queued = "queued";
     public const string Provisioning = "provisioning";
     public const string Active = "active";
+    /// <summary>The only state in which a device no longer holds a server of its facility.</summary>
     public const string Failed = "failed";
     public const string Inactive = "inactive";
 }

@@ -4,11 +4,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Fleet;
 
-public sealed record FleetImportResult(int Projects, int Plans, int OperatingSystems, int Facilities, int Devices);
+/// <summary>What a fleet file holds, and what importing it changed (empty when the database already matched it).</summary>
+public sealed record FleetImportResult(int Projects, int Plans, int OperatingSystems, int Facilities, int Devices, IReadOnlyList<string> Changes);
 
 /// <summary>
-/// Imports a fleet file: an upsert keyed on ids, slugs, codes and (project, hostname), in one
-/// transaction, so importing the same file twice changes nothing and a broken file changes nothing.
+/// Imports a fleet file, the provider's inventory: projects, plans, operating systems, facilities
+/// with the TOTAL servers of each plan, and devices that already exist. An upsert keyed on ids,
+/// slugs, codes and (project, hostname), in one transaction: only what differs is written, with one
+/// timeline entry listing it, so importing the same file again (every start with
+/// <c>Dashboard:FleetFile</c>) changes nothing, and a broken file changes nothing. It never says
+/// what is used: that is counted from the devices (<see cref="FleetCapacityService"/>).
 /// </summary>
 public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
@@ -70,7 +75,7 @@ public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactor
             {
                 var row = facility.Capacity.FirstOrDefault(c => c.PlanSlug == plan);
                 if (row is null) facility.Capacity.Add(row = new FacilityCapacity { FacilityCode = f.Code, PlanSlug = plan });
-                row.Available = f.Capacity.GetValueOrDefault(plan);
+                row.Total = f.Capacity.GetValueOrDefault(plan);
                 row.SpotPrice = f.SpotPrice.TryGetValue(plan, out var price) ? price : null;
             }
         }
@@ -89,26 +94,75 @@ public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactor
             device.OperatingSystemSlug = d.OperatingSystem;
             device.DeviceType = d.DeviceType;
             device.Group = d.Group;
-            device.Tags = d.Tags;
+            if (!device.Tags.SequenceEqual(d.Tags)) device.Tags = d.Tags;
             device.State = DeviceStates.Active;
-            device.UpdatedAt = now;
         }
 
-        var result = new FleetImportResult(file.Projects.Count, file.Plans.Count, file.OperatingSystems.Count, file.Facilities.Count, file.Devices.Count);
+        db.ChangeTracker.DetectChanges();
+        var changes = await DescribeChangesAsync(db, ct);
+        foreach (var entry in db.ChangeTracker.Entries<Device>().Where(e => e.State == EntityState.Modified)) entry.Entity.UpdatedAt = now;
+        var result = new FleetImportResult(file.Projects.Count, file.Plans.Count, file.OperatingSystems.Count, file.Facilities.Count, file.Devices.Count, changes);
+        if (changes.Count == 0) return result;
+
+        var first = !await db.Facilities.AnyAsync(ct) && !await db.Projects.AnyAsync(ct);
         db.Timeline.Add(new TimelineEntry
         {
             Source = TimelineSources.System,
-            SubjectType = "fleet",
+            SubjectType = SubjectKinds.Fleet,
             SubjectId = origin,
             Status = TimelineStatuses.Info,
-            Title = $"Fleet imported from {origin}: {result.Facilities} facilities, {result.Plans} plans, {result.Devices} devices",
+            Title = first
+                ? $"Fleet imported from {origin}: {result.Facilities} facilities, {result.Plans} plans, {result.Devices} devices"
+                : Truncate($"Fleet file {origin} changed: {string.Join("; ", changes)}", 300),
             Actor = "system",
             OccurredAt = now,
+            Details = string.Join(Environment.NewLine, changes),
         });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return result;
     }
+
+    /// <summary>One line per capacity that is new or changed (with what is in use where a total shrank below it), and counts for the rest.</summary>
+    private static async Task<List<string>> DescribeChangesAsync(DashboardDbContext db, CancellationToken ct)
+    {
+        var changes = new List<string>();
+        var capacity = db.ChangeTracker.Entries<FacilityCapacity>().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList();
+        var used = capacity.Count == 0 ? [] : await FleetCapacityService.UsedAsync(db, null, ct);
+        foreach (var e in capacity.OrderBy(e => e.Entity.FacilityCode, StringComparer.Ordinal).ThenBy(e => e.Entity.PlanSlug, StringComparer.Ordinal))
+        {
+            var c = e.Entity;
+            var parts = new List<string>();
+            var total = e.Property(x => x.Total);
+            if (e.State == EntityState.Added) parts.Add($"total {c.Total}");
+            else if (total.IsModified) parts.Add($"total {total.OriginalValue} → {c.Total}");
+            var spot = e.Property(x => x.SpotPrice);
+            if (e.State == EntityState.Modified && spot.IsModified) parts.Add($"spot price {Price(spot.OriginalValue)} → {Price(c.SpotPrice)}");
+            var inUse = used.GetValueOrDefault((c.FacilityCode, c.PlanSlug));
+            if (inUse > c.Total) parts.Add($"over-committed: {inUse} in use");
+            if (parts.Count > 0) changes.Add($"{c.FacilityCode} {c.PlanSlug} {string.Join(", ", parts)}");
+        }
+        foreach (var (name, entries) in new (string, IEnumerable<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry>)[]
+        {
+            ("project", db.ChangeTracker.Entries<Project>()),
+            ("plan", db.ChangeTracker.Entries<Plan>()),
+            ("operating system", db.ChangeTracker.Entries<OperatingSystem>()),
+            ("facility", db.ChangeTracker.Entries<Facility>()),
+            ("device", db.ChangeTracker.Entries<Device>()),
+        })
+        {
+            var list = entries.ToList();
+            var added = list.Count(e => e.State == EntityState.Added);
+            var modified = list.Count(e => e.State == EntityState.Modified);
+            if (added > 0) changes.Add($"{added} {name}{(added == 1 ? "" : "s")} added");
+            if (modified > 0) changes.Add($"{modified} {name}{(modified == 1 ? "" : "s")} changed");
+        }
+        return changes;
+    }
+
+    private static string Price(double? price) => price is { } p ? p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : "none";
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     private static void Validate(FleetFile file)
     {

@@ -637,6 +637,8 @@ namespace Dashboard.Data.Migrations
 
                     b.HasIndex("Group");
 
+                    b.HasIndex("PlanSlug", "FacilityCode");
+
                     b.HasIndex("ProjectId", "Hostname")
                         .IsUnique();
 
@@ -673,11 +675,11 @@ namespace Dashboard.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Available")
-                        .HasColumnType("INTEGER");
-
                     b.Property<double?>("SpotPrice")
                         .HasColumnType("REAL");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("FacilityCode", "PlanSlug");
 

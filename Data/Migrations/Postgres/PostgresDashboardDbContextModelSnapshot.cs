@@ -647,6 +647,8 @@ namespace Dashboard.Data.Migrations.Postgres
 
                     b.HasIndex("Group");
 
+                    b.HasIndex("PlanSlug", "FacilityCode");
+
                     b.HasIndex("ProjectId", "Hostname")
                         .IsUnique();
 
@@ -683,11 +685,11 @@ namespace Dashboard.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
-                    b.Property<int>("Available")
-                        .HasColumnType("integer");
-
                     b.Property<double?>("SpotPrice")
                         .HasColumnType("double precision");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
 
                     b.HasKey("FacilityCode", "PlanSlug");
 
