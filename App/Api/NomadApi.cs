@@ -310,15 +310,17 @@ public static class NomadApi
         return Results.Json(body, NomadJson.Options);
     }
 
+    /// <summary>
+    /// Nomad words a missing object as "deployment not found", "job not found"; everything else
+    /// (validation, conflicts, malformed JSON) is left to the one API exception handler.
+    /// </summary>
     private static async ValueTask<object?> MapExceptionsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
         {
             return await next(context);
         }
-        catch (ValidationException ex) { return ApiErrors.Result(StatusCodes.Status400BadRequest, ex.Message); }
         catch (NotFoundException ex) { return ApiErrors.Result(StatusCodes.Status404NotFound, $"{ex.What} not found"); }
-        catch (ConflictException ex) { return ApiErrors.Result(StatusCodes.Status409Conflict, ex.Message); }
     }
 }
 
@@ -349,20 +351,6 @@ public static class GoDuration
         if (total / 100 > TimeSpan.MaxValue.Ticks) return false;
         value = TimeSpan.FromTicks((long)(total / 100));
         return true;
-    }
-}
-
-/// <summary>Nomad's error bodies are plain text; a missing or wrong token is Nomad's 403 "Permission denied".</summary>
-public sealed class NomadErrorFormat : IApiErrorFormat
-{
-    public static readonly NomadErrorFormat Instance = new();
-
-    public Task WriteAsync(HttpContext context, int status, string message, string? field = null)
-    {
-        if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden) (status, message) = (StatusCodes.Status403Forbidden, "Permission denied");
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(message);
     }
 }
 

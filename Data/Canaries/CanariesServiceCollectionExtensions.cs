@@ -17,6 +17,8 @@ public static class CanariesServiceCollectionExtensions
         services.AddSingleton<CanaryEngine>();
         services.AddSingleton<JobService>();
         services.AddSingleton<DeploymentService>();
+        services.AddSingleton<DeploymentRunner>();
+        services.AddSingleton<Work.IWorkRunner>(sp => sp.GetRequiredService<DeploymentRunner>());
         return services;
     }
 }

@@ -225,7 +225,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
         return targetVersion;
     }
 
-    public static void Promote(CanaryContext w, CanaryDeployment d, IEnumerable<string> groups, string? actor)
+    public void Promote(CanaryContext w, CanaryDeployment d, IEnumerable<string> groups, string? actor)
     {
         foreach (var name in groups)
         {
@@ -236,7 +236,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
         }
         d.NextCheckAt = w.Now;
         w.Touch(d);
-        if (!d.TaskGroups.Values.Any(g => g.NeedsPromotion)) DeploymentStateMachine.Describe(w, d, DeploymentDescriptions.Running, actor);
+        if (!d.TaskGroups.Values.Any(g => g.NeedsPromotion)) states.Describe(w, d, DeploymentDescriptions.Running, actor);
     }
 
     public static string RunningDescription(CanaryDeployment d)
@@ -400,10 +400,10 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
             && mine.Count(a => a.TaskGroup == g.Key && a.Canary && a.Healthy == true) >= g.Value.DesiredCanaries);
     }
 
-    private static void Describe(CanaryContext w, CanaryDeployment d, List<CanaryAllocation> mine)
+    private void Describe(CanaryContext w, CanaryDeployment d, List<CanaryAllocation> mine)
     {
         var description = RunningDescription(d);
-        DeploymentStateMachine.Describe(w, d, description);
+        states.Describe(w, d, description);
         if (description == DeploymentDescriptions.RunningNeedsPromotion)
         {
             var ready = d.TaskGroups.Where(g => g.Value.NeedsPromotion).All(g => WaitingForPerson(g.Key, g.Value, mine));

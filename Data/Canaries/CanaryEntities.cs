@@ -134,7 +134,7 @@ public sealed class DeploymentGroupState
 }
 
 /// <summary>A deployment of one job version (Nomad's Deployment). Status changes only through <see cref="DeploymentStateMachine"/>.</summary>
-public sealed class CanaryDeployment
+public sealed class CanaryDeployment : Work.IStateful
 {
     public required string Id { get; set; }
     public required string Namespace { get; set; }
@@ -159,6 +159,12 @@ public sealed class CanaryDeployment
     public DateTime CreateTime { get; set; }
     public DateTime ModifyTime { get; set; }
     public string? Actor { get; set; }
+
+    // The spine's view of a deployment: its status is the state; its modify index is raised by
+    // every write of the capability (CanaryContext.Touch), not by one per move.
+    string Work.IStateful.State { get => Status; set => Status = value; }
+    DateTime Work.IStateful.UpdatedAt { get => ModifyTime; set => ModifyTime = value; }
+    long Work.IStateful.Version { get => ModifyIndex; set { } }
 }
 
 /// <summary>One placement of a task group on a node (a fleet device), named <c>job.group[i]</c>.</summary>

@@ -1,9 +1,8 @@
+using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Canaries;
-
-/// <summary>A watcher step of one deployment, due at <see cref="At"/>, named for the job list (Hangfire's dashboard).</summary>
-public sealed record StepRequest(string DeploymentId, DateTime At, string Description);
 
 /// <summary>One write of the capability: its context, its new index, its time, and what it touched.</summary>
 public sealed class CanaryContext(DashboardDbContext db, long index, DateTime now)
@@ -49,11 +48,16 @@ public sealed class CanaryContext(DashboardDbContext db, long index, DateTime no
 /// <summary>
 /// Runs a write: raises the capability's index first thing in the transaction (which also
 /// serialises the capability's writes on that one row, on SQLite and PostgreSQL alike), runs the
-/// body, commits, then wakes blocking queries and live pages. A lost optimistic-concurrency race
-/// (the ModifyIndex tokens) is retried from the start.
+/// body, commits, then wakes blocking queries and live pages and hands the watcher steps the write
+/// asked for to the job server. A lost optimistic-concurrency race (the ModifyIndex tokens) is
+/// retried from the start.
 /// </summary>
-public sealed class CanaryWriter(IDbContextFactory<DashboardDbContext> dbFactory, CanaryIndexNotifier notifier, TimeProvider clock)
+public sealed class CanaryWriter(
+    IDbContextFactory<DashboardDbContext> dbFactory, CanaryIndexNotifier notifier, ProgressNotifier progress, IWorkScheduler scheduler, TimeProvider clock)
 {
+    /// <summary>The work kind of a deployment's watcher step (see <see cref="DeploymentRunner"/>).</summary>
+    public const string StepKind = "canary-deployment";
+
     public async Task<T> WriteAsync<T>(Func<CanaryContext, Task<T>> body, CancellationToken ct = default)
     {
         for (var attempt = 1; ; attempt++)
@@ -70,7 +74,10 @@ public sealed class CanaryWriter(IDbContextFactory<DashboardDbContext> dbFactory
                 await tx.CommitAsync(ct);
                 if (context.Deployments.Count > 0 || context.Jobs.Count > 0)
                     notifier.Publish(new CanaryWrite(index, context.Deployments, context.Jobs));
-                foreach (var (id, step) in context.StepsToRun) StepRequested?.Invoke(new StepRequest(id, step.At, step.Description));
+                foreach (var id in context.Deployments) progress.Notify(SubjectKinds.Deployment, id);
+                foreach (var key in context.Jobs) progress.Notify(SubjectKinds.Job, key);
+                // One pending step per deployment: scheduling again replaces the earlier time.
+                foreach (var (id, step) in context.StepsToRun) scheduler.Schedule(new WorkItem(StepKind, id, step.Description), step.At);
                 return result;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
@@ -79,9 +86,6 @@ public sealed class CanaryWriter(IDbContextFactory<DashboardDbContext> dbFactory
             }
         }
     }
-
-    /// <summary>Raised after commit for each deployment whose rolling work should run now; the job layer enqueues it.</summary>
-    public event Action<StepRequest>? StepRequested;
 
     public async Task<long> CurrentIndexAsync(CancellationToken ct = default)
     {

@@ -166,7 +166,7 @@ public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFa
                 .Where(x => x.Have < x.Need).ToList();
             if (unhealthy.Count > 0)
                 throw new ValidationException("Groups", string.Join("; ", unhealthy.Select(x => $"Task group \"{x.Name}\" has {x.Have}/{x.Need} healthy allocations")));
-            CanaryEngine.Promote(w, d, withCanaries, actor);
+            engine.Promote(w, d, withCanaries, actor);
             Step(w, d, "Promote");
             return Answer(w, d, null);
         }, ct);
