@@ -23,6 +23,75 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
             return new JobRegistration(outcome.EvalId, w.Index, outcome.JobModifyIndex, w.Index, outcome.Version, outcome.DeploymentId);
         }, ct);
 
+    /// <summary>Registers the next version of a job from the dialog's few fields (a new job when there is none).</summary>
+    public async Task<JobRegistration> DeployAsync(DeployRequest request, string? actor, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(request.JobId)) throw new ValidationException("JobId", "Missing job ID");
+        if (string.IsNullOrWhiteSpace(request.Group)) throw new ValidationException("Group", "Missing task group name");
+        var current = await GetAsync(request.Namespace, request.JobId, ct);
+        var spec = current?.Spec ?? new JobSpec { ID = request.JobId, Name = request.JobId, Namespace = request.Namespace };
+        if (spec.Group(request.Group) is null)
+        {
+            spec = spec with { TaskGroups = [.. spec.TaskGroups, new TaskGroupSpec
+            {
+                Name = request.Group, Count = 3,
+                Tasks = [new TaskSpec { Name = "server", Driver = "docker", Config = new System.Text.Json.Nodes.JsonObject { ["image"] = request.Image ?? "nginx:latest" } }],
+            }] };
+        }
+        spec = spec.WithGroup(request.Group, g =>
+        {
+            var meta = new SortedDictionary<string, string>(g.Meta ?? new SortedDictionary<string, string>(), StringComparer.Ordinal);
+            if (request.Simulate is { Length: > 0 } outcome) meta[SimulatedDriver.MetaKey] = outcome; else meta.Remove(SimulatedDriver.MetaKey);
+            return g with
+            {
+                Count = request.Count ?? g.Count,
+                Meta = meta.Count == 0 ? null : meta,
+                Tasks = request.Image is { Length: > 0 } image
+                    ? [.. g.Tasks.Select((t, i) => i == 0 ? t with { Config = WithImage(t.Config, image) } : t)]
+                    : g.Tasks,
+                Update = g.Update with
+                {
+                    Canary = request.Canary ?? g.Update.Canary,
+                    MaxParallel = request.MaxParallel ?? g.Update.MaxParallel,
+                    AutoPromote = request.AutoPromote ?? g.Update.AutoPromote,
+                    AutoRevert = request.AutoRevert ?? g.Update.AutoRevert,
+                    HealthCheck = request.HealthCheck ?? g.Update.HealthCheck,
+                    MinHealthyTime = request.MinHealthyTime ?? g.Update.MinHealthyTime,
+                    HealthyDeadline = request.HealthyDeadline ?? g.Update.HealthyDeadline,
+                    ProgressDeadline = request.ProgressDeadline ?? g.Update.ProgressDeadline,
+                },
+            };
+        });
+        return await RegisterAsync(spec, actor, ct: ct);
+    }
+
+    private static System.Text.Json.Nodes.JsonObject WithImage(System.Text.Json.Nodes.JsonObject? config, string image)
+    {
+        var copy = config is null ? [] : (System.Text.Json.Nodes.JsonObject)config.DeepClone();
+        copy["image"] = image;
+        return copy;
+    }
+
+    /// <summary>Every job with its live allocations, for the jobs list.</summary>
+    public async Task<List<(CanaryJob Job, int Running, int Desired, CanaryDeployment? Latest)>> OverviewAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var jobs = await db.CanaryJobs.AsNoTracking().OrderBy(j => j.Namespace).ThenBy(j => j.JobId).Take(1000).ToListAsync(ct);
+        var running = await db.CanaryAllocations.AsNoTracking().Where(a => a.DesiredStatus == AllocationStatuses.DesiredRun)
+            .GroupBy(a => new { a.Namespace, a.JobId })
+            .Select(g => new { g.Key.Namespace, g.Key.JobId, Running = g.Count(a => a.ClientStatus == AllocationStatuses.Running), Total = g.Count() })
+            .ToListAsync(ct);
+        var result = new List<(CanaryJob, int, int, CanaryDeployment?)>();
+        foreach (var job in jobs)
+        {
+            var r = running.FirstOrDefault(x => x.Namespace == job.Namespace && x.JobId == job.JobId);
+            var latest = await db.CanaryDeployments.AsNoTracking().Where(d => d.Namespace == job.Namespace && d.JobId == job.JobId)
+                .OrderByDescending(d => d.CreateIndex).FirstOrDefaultAsync(ct);
+            result.Add((job, r?.Running ?? 0, r?.Total ?? 0, latest));
+        }
+        return result;
+    }
+
     public Task<JobRegistration> StopAsync(string ns, string jobId, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
@@ -97,4 +166,27 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Projects.AsNoTracking().OrderBy(p => p.Slug).Select(p => p.Slug).ToListAsync(ct);
     }
+}
+
+/// <summary>
+/// What the "Deploy new version" dialog asks for: one group of a job (new or existing) with its
+/// image, count and update settings. Fields left null keep the current version's values.
+/// </summary>
+public sealed record DeployRequest
+{
+    public string Namespace { get; init; } = "default";
+    public required string JobId { get; init; }
+    public string Group { get; init; } = "web";
+    public string? Image { get; init; }
+    public int? Count { get; init; }
+    public int? Canary { get; init; }
+    public int? MaxParallel { get; init; }
+    public bool? AutoPromote { get; init; }
+    public bool? AutoRevert { get; init; }
+    public string? HealthCheck { get; init; }
+    public TimeSpan? MinHealthyTime { get; init; }
+    public TimeSpan? HealthyDeadline { get; init; }
+    public TimeSpan? ProgressDeadline { get; init; }
+    /// <summary>The simulated driver's outcome for this version: healthy, unhealthy, or null for the configured failure rate.</summary>
+    public string? Simulate { get; init; }
 }
