@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+using Dashboard.App.Tests.Api;
 using Dashboard.App.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -109,6 +112,25 @@ public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser
         var used = int.Parse((await edited.GetAttributeAsync("data-used"))!, System.Globalization.CultureInfo.InvariantCulture);
         await Assertions.Expect(edited).ToHaveAttributeAsync("data-available", Math.Max(0, 21 - used).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await new LoginPage(page).ScreenshotAsync("fleet-capacity-light");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task HangfireDashboard_NamesBatchJobsForWhatTheyDo()
+    {
+        using var client = fixture.App.ApiClient("X-Auth-Token");
+        var response = await client.PostAsync($"/projects/{PacketApiTests.DemoProject}/devices/batch", new StringContent(
+            $$"""{"batches":[{"hostname":"hf{{Guid.NewGuid():N}}-{{"{{index}}"}}","plan":"c1.small.x86","operating_system":"debian_12","facility":"any","quantity":2}]}""",
+            Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, body);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("batches")[0].GetProperty("id").GetString()!;
+        await fixture.App.WaitForFinishedBatchAsync(id);
+
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/hangfire/jobs/succeeded");
+
+        await Assertions.Expect(page.GetByText($"Provision batch {id[..8]}: 2 c1.small.x86 devices")).ToBeVisibleAsync();
+        await new LoginPage(page).ScreenshotAsync("hangfire-succeeded-light");
         await page.Context.CloseAsync();
     }
 }
