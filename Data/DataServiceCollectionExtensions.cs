@@ -3,6 +3,7 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +38,7 @@ public static class DataServiceCollectionExtensions
         services.AddWork();
         services.AddBatches();
         services.AddChanges();
+        services.AddRollouts();
         return services;
     }
 }

@@ -44,6 +44,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<SubjectGate>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
+        services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
         return services;
     }
 
