@@ -25,6 +25,7 @@ builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
+builder.Services.AddApiErrors();
 
 // Circuit options, chosen for many long-lived live pages and slow wall screens; the reasons are in
 // docs/ARCHITECTURE.md ("Live pages", circuit options).
@@ -51,11 +52,20 @@ await app.Services.GetRequiredService<DatabaseInitializer>()
     .InitializeAsync(settings, Path.Combine(AppContext.BaseDirectory, "demo-fleet.json"));
 JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
 
+// Pages: the developer page in Development, the calm /error page in Production, /not-found for
+// unknown addresses. API requests never reach these: UseApiErrors, inside them, answers every
+// API failure in the calling family's own format.
 if (!app.Environment.IsDevelopment())
 {
-    app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseExceptionHandler(new ExceptionHandlerOptions
+    {
+        ExceptionHandlingPath = "/error",
+        CreateScopeForErrors = true,
+        StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+    });
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
@@ -66,6 +76,7 @@ app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
+app.MapMenderApi();
 app.MapTimelineHub();
 app.MapAccountEndpoints();
 app.MapKioskEndpoints();

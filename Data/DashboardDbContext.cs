@@ -2,6 +2,7 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -27,11 +28,21 @@ public class DashboardDbContext : DbContext
     public DbSet<Facility> Facilities => Set<Facility>();
     public DbSet<FacilityCapacity> FacilityCapacities => Set<FacilityCapacity>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<FleetImport> FleetImports => Set<FleetImport>();
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<TimelineEntry> Timeline => Set<TimelineEntry>();
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Change> Changes => Set<Change>();
+    public DbSet<MenderAuthSet> MenderAuthSets => Set<MenderAuthSet>();
+    public DbSet<DeviceAttribute> DeviceAttributes => Set<DeviceAttribute>();
+    public DbSet<InventoryFilter> InventoryFilters => Set<InventoryFilter>();
+    public DbSet<Artifact> Artifacts => Set<Artifact>();
+    public DbSet<Rollout> Rollouts => Set<Rollout>();
+    public DbSet<RolloutPhase> RolloutPhases => Set<RolloutPhase>();
+    public DbSet<DeviceDeployment> DeviceDeployments => Set<DeviceDeployment>();
+    public DbSet<RolloutStatusCount> RolloutStatusCounts => Set<RolloutStatusCount>();
+    public DbSet<DeviceDeploymentLog> DeviceDeploymentLogs => Set<DeviceDeploymentLog>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

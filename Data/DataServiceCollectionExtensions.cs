@@ -3,7 +3,9 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
@@ -32,8 +34,11 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<TimelineService>();
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();
+        services.AddSingleton<FleetCapacityService>();
+        services.AddWork();
         services.AddBatches();
         services.AddChanges();
+        services.AddRollouts();
         return services;
     }
 }

@@ -2,6 +2,8 @@ using Dashboard.Data;
 using Dashboard.Jobs.Batches;
 using Dashboard.Jobs.Reconciliation;
 using Dashboard.Jobs.Timeline;
+using Dashboard.Jobs.Work;
+using Dashboard.Data.Work;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -37,8 +39,12 @@ public static class JobsServiceCollectionExtensions
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
         services.AddHostedService<StartupReconciler>();
+        services.AddSingleton<IWorkScheduler, HangfireWorkScheduler>();
+        services.AddTransient<WorkJob>();
+        services.AddSingleton<SubjectGate>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
+        services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
         return services;
     }
 

@@ -21,18 +21,11 @@ public sealed class PacketApiTests(AppFixture fixture)
     private static async Task<JsonElement> BodyAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
 
-    /// <summary>Polls a batch until the worker has finished it.</summary>
-    public static async Task<JsonElement> FinishedBatchAsync(HttpClient client, string id)
+    /// <summary>Waits until the worker has finished a batch, then reads it through the API.</summary>
+    public static async Task<JsonElement> FinishedBatchAsync(DashboardApp app, HttpClient client, string id)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var batch = await client.GetFromJsonAsync<JsonElement>($"/batches/{id}", TestContext.Current.CancellationToken);
-            var state = batch.GetProperty("state").GetString();
-            if (state is "completed" or "failed") return batch;
-            Assert.True(DateTime.UtcNow < deadline, $"batch {id} still {state}");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+        await app.WaitForFinishedBatchAsync(id);
+        return await client.GetFromJsonAsync<JsonElement>($"/batches/{id}", TestContext.Current.CancellationToken);
     }
 
     private async Task<int> BatchCountAsync()
@@ -64,7 +57,7 @@ public sealed class PacketApiTests(AppFixture fixture)
         Assert.Equal(0, created.GetProperty("error_messages").GetArrayLength());
         Assert.True(DateTime.TryParse(created.GetProperty("created_at").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _));
 
-        var finished = await FinishedBatchAsync(client, id);
+        var finished = await FinishedBatchAsync(fixture.App, client, id);
         Assert.Equal("completed", finished.GetProperty("state").GetString());
         var devices = finished.GetProperty("devices").EnumerateArray().ToList();
         Assert.Equal([$"{prefix}.server1.com", $"{prefix}.server2.com", $"{prefix}.server3.com"], devices.Select(d => d.GetProperty("hostname").GetString()));
@@ -95,7 +88,7 @@ public sealed class PacketApiTests(AppFixture fixture)
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = (await BodyAsync(response)).GetProperty("batches")[0].GetProperty("id").GetString()!;
-        var finished = await FinishedBatchAsync(client, id);
+        var finished = await FinishedBatchAsync(fixture.App, client, id);
         Assert.Equal("completed", finished.GetProperty("state").GetString());
         // Spot at most 0.02: sjc1 first (0.02), as listed.
         Assert.All(finished.GetProperty("devices").EnumerateArray(), d => Assert.Equal("sjc1", d.GetProperty("facility").GetProperty("code").GetString()));
@@ -215,7 +208,7 @@ public sealed class PacketApiTests(AppFixture fixture)
         var created = await client.PostAsync($"/projects/{DemoProject}/devices/batch",
             Json($$$"""{"batches":[{"hostname":"{{{p}}}{{index}}","plan":"t1.small.x86","operating_system":"debian_12","facility":"any","quantity":2}]}"""), TestContext.Current.CancellationToken);
         var id = (await BodyAsync(created)).GetProperty("batches")[0].GetProperty("id").GetString()!;
-        var finished = await FinishedBatchAsync(client, id);
+        var finished = await FinishedBatchAsync(fixture.App, client, id);
         var deviceHref = finished.GetProperty("devices")[0].GetProperty("href").GetString();
 
         var response = await client.DeleteAsync($"/batches/{id}?remove_associated_instances=true", TestContext.Current.CancellationToken);

@@ -13,11 +13,12 @@ public sealed class BatchChangeEventsTests
     {
         await using var services = await BatchServiceTests.SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var batch = Assert.Single(await batches.SubmitAsync(BatchServiceTests.ProjectId, [BatchServiceTests.Request(3, "db{{index}}")], "alice", ct));
 
         await using (var db = services.CreateDb()) Assert.False(await db.Changes.AnyAsync(ct));
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
 
         await using var check = services.CreateDb();
         var change = await check.Changes.SingleAsync(ct);
@@ -37,10 +38,11 @@ public sealed class BatchChangeEventsTests
     {
         await using var services = await BatchServiceTests.SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var batch = Assert.Single(await batches.SubmitAsync(BatchServiceTests.ProjectId, [BatchServiceTests.Request(40, "web{{index}}", "sjc1", "ewr1")], "alice", ct));
 
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
 
         await using var db = services.CreateDb();
         var change = await db.Changes.SingleAsync(ct);

@@ -3,6 +3,7 @@ using Dashboard.Data;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,13 +27,13 @@ public sealed class BatchServiceTests
         ],
     };
 
-    public static async Task<DataServices> SeededAsync(double failureRate = 0, IProvisioner? provisioner = null)
+    public static async Task<DataServices> SeededAsync(double failureRate = 0, IProvisioner? provisioner = null, IDictionary<string, string?>? settings = null)
     {
         var services = await DataServices.MigratedAsync(s =>
         {
             s.AddSingleton(new ProvisionerSettings { DelayMs = 0, FailureRate = failureRate, Seed = 7 });
             if (provisioner is not null) s.AddSingleton(provisioner);
-        });
+        }, settings);
         await services.Get<FleetImporter>().ImportAsync(SeedFleet(), "test");
         return services;
     }
@@ -43,26 +44,25 @@ public sealed class BatchServiceTests
         Facilities = facilities.Length == 0 ? ["any"] : [.. facilities], Quantity = quantity, Tags = ["t1"],
     };
 
-    private static async Task<Dictionary<string, int>> AvailableAsync(DataServices services)
-    {
-        await using var db = services.CreateDb();
-        return await db.FacilityCapacities.ToDictionaryAsync(c => c.FacilityCode, c => c.Available);
-    }
+    public static async Task<Dictionary<string, int>> AvailableAsync(DataServices services) =>
+        (await services.Get<FleetCapacityService>().LinesAsync(TestContext.Current.CancellationToken)).ToDictionary(c => c.Facility, c => c.Available);
 
     [Fact]
     public async Task Submit_QueuesTheBatch_AndProcess_PlacesProvisionsAndCompletesIt()
     {
         await using var services = await SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
 
         var request = Request(25, "node{{index}}", "sjc1", "ewr1", "any");
         request.FacilityDiversityLevel = 2;
         var submitted = Assert.Single(await batches.SubmitAsync(ProjectId, [request], "alice", ct));
         Assert.Equal(BatchStates.Queued, submitted.State);
-        Assert.Equal([submitted.Id], services.Get<IBatchQueue>() is ManualBatchQueue q ? q.Enqueued : []);
+        var work = Assert.Single(Assert.IsType<RecordingWorkScheduler>(services.Get<IWorkScheduler>()).Enqueued);
+        Assert.Equal(new WorkItem(BatchRunner.WorkKind, submitted.Id, $"Provision batch {submitted.Id[..8]}: 25 c1.small.x86 devices"), work);
 
-        await batches.ProcessAsync(submitted.Id, ct);
+        await runner.RunAsync(submitted.Id, ct);
 
         var detail = (await batches.GetAsync(submitted.Id, ct))!;
         Assert.Equal(BatchStates.Completed, detail.Batch.State);
@@ -84,11 +84,12 @@ public sealed class BatchServiceTests
     {
         await using var services = await SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var batch = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(3)], "alice", ct));
 
-        await batches.ProcessAsync(batch.Id, ct);
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
 
         Assert.Equal(3, (await batches.GetAsync(batch.Id, ct))!.Devices.Count);
         Assert.Equal(47, (await AvailableAsync(services))["dfw1"]);
@@ -99,10 +100,11 @@ public sealed class BatchServiceTests
     {
         await using var services = await SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var batch = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(40, "web{{index}}", "sjc1", "ewr1")], "alice", ct));
 
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
 
         var detail = (await batches.GetAsync(batch.Id, ct))!;
         Assert.Equal(BatchStates.Failed, detail.Batch.State);
@@ -116,10 +118,11 @@ public sealed class BatchServiceTests
     {
         await using var services = await SeededAsync(failureRate: 0.3);
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var batch = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(20, "web{{index}}", "dfw1")], "alice", ct));
 
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
 
         var detail = (await batches.GetAsync(batch.Id, ct))!;
         Assert.Equal(BatchStates.Failed, detail.Batch.State);
@@ -153,14 +156,20 @@ public sealed class BatchServiceTests
     public async Task ConcurrentBatches_NeverOverbookAFacility()
     {
         await using var services = await SeededAsync();
+        await TenConcurrentBatchesIntoRoomForFourAsync(services);
+    }
+
+    /// <summary>Ten batches of 5 all want ewr1, which has room for 24: four fit, six cannot, nothing is overbooked.</summary>
+    internal static async Task TenConcurrentBatchesIntoRoomForFourAsync(DataServices services)
+    {
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
-        // Ten batches of 5 all want ewr1, which has room for 24: four fit, six cannot.
         var submitted = new List<Batch>();
         for (var i = 0; i < 10; i++)
             submitted.AddRange(await batches.SubmitAsync(ProjectId, [Request(5, $"b{i}-{{{{index}}}}", "ewr1")], "alice", ct));
 
-        await Task.WhenAll(submitted.Select(b => Task.Run(() => batches.ProcessAsync(b.Id, ct), ct)));
+        await Task.WhenAll(submitted.Select(b => Task.Run(() => runner.RunAsync(b.Id, ct), ct)));
 
         var states = new List<string>();
         foreach (var b in submitted) states.Add((await batches.GetAsync(b.Id, ct))!.Batch.State);
@@ -176,6 +185,7 @@ public sealed class BatchServiceTests
     {
         await using var services = await SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var bad = Request(2, "db{{indx}}");
 
@@ -193,11 +203,12 @@ public sealed class BatchServiceTests
     {
         await using var services = await SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var first = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(2)], "alice", ct));
 
         var queued = await Assert.ThrowsAsync<ValidationException>(() => batches.SubmitAsync(ProjectId, [Request(3)], "bob", ct));
-        await batches.ProcessAsync(first.Id, ct);
+        await runner.RunAsync(first.Id, ct);
         var existing = await Assert.ThrowsAsync<ValidationException>(() => batches.SubmitAsync(ProjectId, [Request(1, "web2")], "bob", ct));
 
         Assert.Equal("hostname 'web1' is already used in this project.", queued.Message);
@@ -217,11 +228,12 @@ public sealed class BatchServiceTests
     {
         await using var services = await SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var keep = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(2, "keep{{index}}", "sjc1")], "alice", ct));
         var remove = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(3, "drop{{index}}", "sjc1")], "alice", ct));
-        await batches.ProcessAsync(keep.Id, ct);
-        await batches.ProcessAsync(remove.Id, ct);
+        await runner.RunAsync(keep.Id, ct);
+        await runner.RunAsync(remove.Id, ct);
 
         await batches.DeleteAsync(keep.Id, removeDevices: false, "alice", ct);
         await batches.DeleteAsync(remove.Id, removeDevices: true, "alice", ct);
@@ -238,6 +250,7 @@ public sealed class BatchServiceTests
     {
         await using var services = await SeededAsync();
         var batches = services.Get<BatchService>();
+        var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var batch = Assert.Single(await batches.SubmitAsync(ProjectId, [Request(3, "race{{index}}", "sjc1")], "alice", ct));
         await using (var db = services.CreateDb())
@@ -246,7 +259,7 @@ public sealed class BatchServiceTests
             await db.SaveChangesAsync(ct);
         }
 
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
 
         var detail = (await batches.GetAsync(batch.Id, ct))!;
         Assert.Equal(BatchStates.Failed, detail.Batch.State);

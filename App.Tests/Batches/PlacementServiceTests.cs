@@ -1,4 +1,5 @@
 using Dashboard.Data.Batches;
+using Dashboard.Data.Fleet;
 
 namespace Dashboard.App.Tests.Batches;
 

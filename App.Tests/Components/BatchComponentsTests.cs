@@ -6,6 +6,7 @@ using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.App.Tests.Components;
@@ -18,7 +19,7 @@ public sealed class BatchComponentsTests : MudBunitContext
         Services.AddSingleton(data.Get<BatchService>());
         Services.AddSingleton(data.Get<FleetService>());
         Services.AddSingleton(data.Get<TimelineNotifier>());
-        Services.AddSingleton(data.Get<BatchProgressNotifier>());
+        Services.AddSingleton(data.Get<ProgressNotifier>());
         return data;
     }
 
@@ -27,6 +28,7 @@ public sealed class BatchComponentsTests : MudBunitContext
     {
         await using var data = await ServicesAsync();
         var batches = data.Get<BatchService>();
+        var runner = data.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
 
         var cut = RenderWithProviders<BatchesPage>();
@@ -34,7 +36,7 @@ public sealed class BatchComponentsTests : MudBunitContext
         var batch = Assert.Single(await batches.SubmitAsync(BatchServiceTests.ProjectId, [BatchServiceTests.Request(3, "live{{index}}")], "alice", ct));
 
         cut.WaitForAssertion(() => Assert.Equal("queued", cut.Find("[data-testid=batch-state]").GetAttribute("data-state")));
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
         cut.WaitForAssertion(() => Assert.Equal("completed", cut.Find("[data-testid=batch-state]").GetAttribute("data-state")));
         Assert.Contains("live{{index}}", cut.Markup, StringComparison.Ordinal);
     }
@@ -44,12 +46,13 @@ public sealed class BatchComponentsTests : MudBunitContext
     {
         await using var data = await ServicesAsync(failureRate: 0.3);
         var batches = data.Get<BatchService>();
+        var runner = data.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
         var batch = Assert.Single(await batches.SubmitAsync(BatchServiceTests.ProjectId, [BatchServiceTests.Request(10, "d{{index}}", "dfw1")], "alice", ct));
 
         var cut = RenderWithProviders<BatchDetailPage>(p => p.Add(x => x.Id, batch.Id));
         cut.WaitForAssertion(() => Assert.Equal("queued", cut.Find("[data-testid=batch-header] [data-testid=batch-state]").GetAttribute("data-state")));
-        await batches.ProcessAsync(batch.Id, ct);
+        await runner.RunAsync(batch.Id, ct);
 
         cut.WaitForAssertion(() =>
         {

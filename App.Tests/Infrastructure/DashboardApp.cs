@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.App.Tests.Infrastructure;
 
@@ -14,11 +16,17 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
     public const string BootstrapToken = "test-bootstrap-token-0123456789";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
     /// <param name="port">0 for any free port; a fixed port lets a restarted app be found again by an open page.</param>
-    public DashboardApp(string dataDirectory, IDictionary<string, string?>? settings = null, int port = 0)
+    /// <param name="clock">The app's clock: a <c>FakeTimeProvider</c> for time-based work; the system clock when null.</param>
+    /// <param name="services">Extra registrations, applied after the app's own (fakes at boundaries, test runners).</param>
+    public DashboardApp(string dataDirectory, IDictionary<string, string?>? settings = null, int port = 0,
+        TimeProvider? clock = null, Action<IServiceCollection>? services = null)
     {
         DataDirectory = dataDirectory;
+        Clock = clock ?? TimeProvider.System;
+        _services = services;
         _settings = new Dictionary<string, string?>
         {
             ["Dashboard:DataDirectory"] = dataDirectory,
@@ -41,12 +49,25 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>The clock the app reads (deadlines, schedules, provisioning delays).</summary>
+    public TimeProvider Clock { get; }
+
     public Uri BaseAddress => ClientOptions.BaseAddress;
+
+    /// <summary>What this app logged at error level.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton(Clock);
+            _services?.Invoke(services);
+            services.AddSingleton<IStartupFilter, FaultEndpoints>();
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
     }
 
     /// <summary>Starts Kestrel and returns the app, ready for HTTP and browser traffic.</summary>

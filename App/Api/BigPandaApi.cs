@@ -30,7 +30,7 @@ public static class BigPandaApi
             .RequireAuthorization(AuthPolicies.Scope(ApiScopes.ChangesWrite));
 
         group.MapPost("/events/deployments/start", (HttpContext http, ChangeService changes, TimeProvider clock) =>
-            HandleAsync(http, clock, body => changes.StartAsync(new DeploymentStart(
+            HandleAsync(http, body => changes.StartAsync(new DeploymentStart(
                 RequiredString(body, "component"),
                 RequiredString(body, "version"),
                 Hosts(body),
@@ -41,7 +41,7 @@ public static class BigPandaApi
             .WithName("BigPandaDeploymentStart");
 
         group.MapPost("/events/deployments/end", (HttpContext http, ChangeService changes, TimeProvider clock) =>
-            HandleAsync(http, clock, body => changes.EndAsync(new DeploymentEnd(
+            HandleAsync(http, body => changes.EndAsync(new DeploymentEnd(
                 RequiredString(body, "component"),
                 RequiredString(body, "version"),
                 Hosts(body),
@@ -52,7 +52,7 @@ public static class BigPandaApi
             .WithName("BigPandaDeploymentEnd");
 
         group.MapPost("/changes", (HttpContext http, ChangeService changes, TimeProvider clock) =>
-            HandleAsync(http, clock, body =>
+            HandleAsync(http, body =>
             {
                 var tags = OptionalJson(body, "tags", JsonValueKind.Object, JsonValueKind.Array);
                 return changes.UpsertAsync(new ChangeUpsert(
@@ -72,38 +72,23 @@ public static class BigPandaApi
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, TimeProvider clock, Func<JsonElement, Task<ChangeResult>> handle)
+    private static async Task<IResult> HandleAsync(HttpContext http, Func<JsonElement, Task<ChangeResult>> handle)
     {
         using var body = await ReadBodyAsync(http.Request);
-        if (body.Error is not null) return body.Error;
-        try
+        var result = await handle(body.RootElement);
+        return Results.Json(new
         {
-            var result = await handle(body.Document!.RootElement);
-            return Results.Json(new
-            {
-                status = "created",
-                result = result.Code,
-                message = result.Message,
-                id = result.Change.Id,
-                change_status = result.Change.Status,
-            }, statusCode: StatusCodes.Status201Created);
-        }
-        catch (ValidationException ex)
-        {
-            return ApiErrors.Result(StatusCodes.Status400BadRequest, ex.Message, ex.Field);
-        }
+            status = "created",
+            result = result.Code,
+            message = result.Message,
+            id = result.Change.Id,
+            change_status = result.Change.Status,
+        }, statusCode: StatusCodes.Status201Created);
     }
 
-    private sealed class Body(JsonDocument? document, IResult? error) : IDisposable
+    private static async Task<JsonDocument> ReadBodyAsync(HttpRequest request)
     {
-        public JsonDocument? Document { get; } = document;
-        public IResult? Error { get; } = error;
-        public void Dispose() => Document?.Dispose();
-    }
-
-    private static async Task<Body> ReadBodyAsync(HttpRequest request)
-    {
-        if (request.ContentLength > MaxBodyBytes) return TooLarge();
+        if (request.ContentLength > MaxBodyBytes) throw TooLarge();
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
@@ -111,35 +96,26 @@ public static class BigPandaApi
             int read;
             while ((read = await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
             {
-                if (content.Length + read > MaxBodyBytes) return TooLarge();
+                if (content.Length + read > MaxBodyBytes) throw TooLarge();
                 content.Write(buffer, 0, read);
             }
-            if (content.Length == 0) return new Body(null, BadRequest("The request body is empty; send a JSON object.", "body"));
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(content.GetBuffer().AsMemory(0, (int)content.Length), new JsonDocumentOptions { MaxDepth = 32 });
-            }
-            catch (JsonException ex)
-            {
-                return new Body(null, BadRequest($"The request body is not valid JSON ({ex.Message.Split('.')[0]}).", "body"));
-            }
+            if (content.Length == 0) throw new ValidationException("body", "The request body is empty; send a JSON object.");
+            var document = JsonDocument.Parse(content.GetBuffer().AsMemory(0, (int)content.Length), new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
-                return new Body(null, BadRequest("The request body must be a JSON object.", "body"));
+                throw new ValidationException("body", "The request body must be a JSON object.");
             }
-            return new Body(document, null);
+            return document;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        static Body TooLarge() => new(null, ApiErrors.Result(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {MaxBodyBytes} bytes.", "body"));
+        static BadHttpRequestException TooLarge() =>
+            new($"The request body is larger than {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
     }
-
-    private static IResult BadRequest(string message, string field) => ApiErrors.Result(StatusCodes.Status400BadRequest, message, field);
 
     private static string RequiredString(JsonElement body, string field)
     {

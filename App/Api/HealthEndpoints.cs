@@ -33,7 +33,7 @@ public static class HealthEndpoints
                         e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
                 }, cancellationToken: http.RequestAborted);
             },
-        }).AllowAnonymous();
+        }).AllowAnonymous().WithMetadata(JsonErrorFormat.Instance);
         return app;
     }
 }

@@ -37,30 +37,17 @@ public static class PacketApi
         group.MapGet("/operating-systems", async (FleetService fleet, CancellationToken ct) =>
             Ok(new { operating_systems = (await fleet.SummaryAsync(ct)).OperatingSystems.Select(PacketJson.OperatingSystem) })).WithName("PacketListOperatingSystems");
         group.MapGet("/capacity", async (FleetService fleet, CancellationToken ct) =>
-            Ok(new { capacity = PacketJson.Capacity((await fleet.SummaryAsync(ct)).Facilities) })).WithName("PacketCapacity");
+            Ok(new { capacity = PacketJson.Capacity(await fleet.SummaryAsync(ct)) })).WithName("PacketCapacity");
         return app;
     }
 
     private static async Task<IResult> CreateBatchesAsync(string projectId, HttpRequest request, BatchService batches, FleetService fleet, CancellationToken ct)
     {
-        try
-        {
-            List<BatchRequest> requests;
-            try
-            {
-                using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-                requests = PacketBatchRequestReader.Read(body.RootElement);
-            }
-            catch (JsonException ex)
-            {
-                return Error(StatusCodes.Status422UnprocessableEntity, $"The request body is not valid JSON: {ex.Message}");
-            }
-            var created = await batches.SubmitAsync(projectId, requests, request.HttpContext.User.ActorName(), ct);
-            var reference = await PacketJson.ReferenceAsync(fleet, ct);
-            return Results.Json(new { batches = created.Select(b => PacketJson.Batch(b, [], reference)) }, PacketJson.Options, statusCode: StatusCodes.Status201Created);
-        }
-        catch (ValidationException ex) { return Error(StatusCodes.Status422UnprocessableEntity, ex.Message); }
-        catch (NotFoundException ex) { return Error(StatusCodes.Status404NotFound, ex.Message); }
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        var requests = PacketBatchRequestReader.Read(body.RootElement);
+        var created = await batches.SubmitAsync(projectId, requests, request.HttpContext.User.ActorName(), ct);
+        var reference = await PacketJson.ReferenceAsync(fleet, ct);
+        return Results.Json(new { batches = created.Select(b => PacketJson.Batch(b, [], reference)) }, PacketJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListBatchesAsync(string projectId, BatchService batches, FleetService fleet, CancellationToken ct)
@@ -82,13 +69,9 @@ public static class PacketApi
     {
         var remove = context.Request.Query["remove_associated_instances"].ToString();
         if (remove is not ("" or "true" or "false"))
-            return Error(StatusCodes.Status422UnprocessableEntity, "remove_associated_instances must be true or false.");
-        try
-        {
-            await batches.DeleteAsync(batchId, remove == "true", context.User.ActorName(), ct);
-            return Results.NoContent();
-        }
-        catch (NotFoundException ex) { return Error(StatusCodes.Status404NotFound, ex.Message); }
+            throw new ValidationException("remove_associated_instances", "remove_associated_instances must be true or false.");
+        await batches.DeleteAsync(batchId, remove == "true", context.User.ActorName(), ct);
+        return Results.NoContent();
     }
 
     private static async Task<IResult> ListDevicesAsync(string projectId, BatchService batches, FleetService fleet, CancellationToken ct)
@@ -112,10 +95,12 @@ public static class PacketApi
     private static IResult Error(int status, string message) => ApiErrors.Result(status, message);
 }
 
-/// <summary>Packet's error body: <c>{"errors":["..."]}</c>.</summary>
+/// <summary>Packet's error body: <c>{"errors":["..."]}</c>; Packet answers input it refuses with 422.</summary>
 public sealed class PacketErrorFormat : IApiErrorFormat
 {
     public static readonly PacketErrorFormat Instance = new();
+
+    public int ValidationStatus => StatusCodes.Status422UnprocessableEntity;
 
     public Task WriteAsync(HttpContext context, int status, string message, string? field = null)
     {

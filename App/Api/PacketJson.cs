@@ -98,12 +98,19 @@ internal static class PacketJson
         provisionable_on = Array.Empty<string>(),
     };
 
-    /// <summary>Packet's capacity report, <c>{facility: {plan: {level}}}</c>, with the exact count and spot price added.</summary>
-    public static Dictionary<string, Dictionary<string, object>> Capacity(IEnumerable<Facility> facilities) =>
-        facilities.ToDictionary(f => f.Code, f => f.Capacity.ToDictionary(c => c.PlanSlug, c => (object)new
+    /// <summary>
+    /// Packet's capacity report, <c>{facility: {plan: {level}}}</c>, with the exact count available now
+    /// (total minus devices holding servers; 0 when over-committed) and the spot price added.
+    /// </summary>
+    public static Dictionary<string, Dictionary<string, object>> Capacity(FleetSummary fleet) =>
+        fleet.Facilities.ToDictionary(f => f.Code, f => f.Capacity.ToDictionary(c => c.PlanSlug, c =>
         {
-            level = c.Available switch { 0 => "unavailable", < 10 => "limited", _ => "normal" },
-            available = c.Available,
-            spot_price = c.SpotPrice,
+            var available = fleet.CapacityOf(f.Code, c.PlanSlug)?.Available ?? 0;
+            return (object)new
+            {
+                level = available switch { 0 => "unavailable", < 10 => "limited", _ => "normal" },
+                available,
+                spot_price = c.SpotPrice,
+            };
         }));
 }

@@ -11,6 +11,7 @@ public static class TimelineApi
     {
         var group = app.MapGroup("/api/timeline")
             .WithTags("Timeline")
+            .WithMetadata(JsonErrorFormat.Instance)
             .RequireAuthorization(AuthPolicies.Scope(ApiScopes.Read));
 
         group.MapGet("/", async (string? source, string? component, string? host, string? status, int? limit, TimelineService timeline, CancellationToken ct) =>

@@ -1,3 +1,5 @@
+using Dashboard.Data.Work;
+
 namespace Dashboard.Data.Batches;
 
 /// <summary>The four states Packet shows for a batch deployment.</summary>
@@ -8,7 +10,7 @@ public static class BatchStates
     public const string Completed = "completed";
     public const string Failed = "failed";
 
-    public static bool IsFinished(string state) => state is Completed or Failed;
+    public static bool IsFinished(string state) => BatchStateMachine.Machine.IsFinished(state);
 }
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class BatchStates
 /// with the hostnames already expanded; devices point back with <c>Device.BatchId</c>.
 /// State changes only through <see cref="BatchStateMachine"/>.
 /// </summary>
-public sealed class Batch
+public sealed class Batch : IStateful
 {
     public required string Id { get; set; }
     public required string ProjectId { get; set; }

@@ -1,4 +1,4 @@
-using Dashboard.Data.Fleet;
+using Dashboard.Data.Work;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -7,15 +7,14 @@ namespace Dashboard.Data.Batches;
 
 public static class BatchesServiceCollectionExtensions
 {
-    /// <summary>Batch provisioning: the service, the simulated provisioner and a queue the job server replaces.</summary>
+    /// <summary>Batch provisioning: the service, the runner the job server calls and the simulated provisioner.</summary>
     public static IServiceCollection AddBatches(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(ProvisionerSettings.Section).Get<ProvisionerSettings>() ?? new ProvisionerSettings());
         services.TryAddSingleton<IProvisioner, SimulatedProvisioner>();
-        services.TryAddSingleton<IBatchQueue, ManualBatchQueue>();
-        services.AddSingleton<BatchProgressNotifier>();
         services.AddSingleton<BatchService>();
-        services.AddSingleton<FleetCapacityService>();
+        services.AddSingleton<BatchRunner>();
+        services.AddSingleton<IWorkRunner>(sp => sp.GetRequiredService<BatchRunner>());
         return services;
     }
 }

@@ -1,9 +1,7 @@
 using System.Globalization;
+using Dashboard.Data.Fleet;
 
 namespace Dashboard.Data.Batches;
-
-/// <summary>What one facility can offer for the requested plan right now.</summary>
-public sealed record FacilityAvailability(string Code, int Available, double? SpotPrice = null);
 
 public sealed record PlacementRequest(int Quantity, IReadOnlyList<string> Facilities, int? DiversityLevel = null, double? SpotPriceMax = null);
 

@@ -331,7 +331,7 @@ public sealed class ChangeService : IAsyncDisposable
     private static TimelineEntry EntryFor(Change change, string verb, DateTime occurredAt) => new()
     {
         Source = TimelineSources.Changes,
-        SubjectType = "change",
+        SubjectType = SubjectKinds.Change,
         SubjectId = change.Id.ToString(),
         Status = ChangeStatuses.ToTimeline(change.Status),
         Title = Truncate($"{change.Component} {change.Version} {verb}", 500),

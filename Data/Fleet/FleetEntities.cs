@@ -30,12 +30,16 @@ public sealed class Facility
     public List<FacilityCapacity> Capacity { get; set; } = [];
 }
 
-/// <summary>How many servers of one plan a facility can still provide, and at what spot price.</summary>
+/// <summary>
+/// How many servers of one plan a facility has in total (the provider's inventory), and at what spot
+/// price. What is used is never stored: it is counted from the devices that hold servers, so it
+/// cannot drift (see <see cref="FleetCapacityService"/> and docs/decisions/0006).
+/// </summary>
 public sealed class FacilityCapacity
 {
     public required string FacilityCode { get; set; }
     public required string PlanSlug { get; set; }
-    public int Available { get; set; }
+    public int Total { get; set; }
     public double? SpotPrice { get; set; }
 }
 
@@ -44,6 +48,7 @@ public static class DeviceStates
     public const string Queued = "queued";
     public const string Provisioning = "provisioning";
     public const string Active = "active";
+    /// <summary>The only state in which a device no longer holds a server of its facility.</summary>
     public const string Failed = "failed";
     public const string Inactive = "inactive";
 }
@@ -65,6 +70,12 @@ public sealed class Device
     public List<string> Tags { get; set; } = [];
     public string? Description { get; set; }
     public string? BatchId { get; set; }
+    /// <summary>Mender admission (<see cref="Rollouts.MenderAuthStatuses"/>); null for a device no Mender client speaks for.</summary>
+    public string? AuthStatus { get; set; }
+    /// <summary>Mender identity data as canonical JSON (sorted keys), the key an auth request is matched on.</summary>
+    public string? IdentityData { get; set; }
+    /// <summary>When an accepted Mender device last called the server.</summary>
+    public DateTime? CheckInAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -8,7 +8,11 @@ public sealed record FleetSummary(
     IReadOnlyList<OperatingSystem> OperatingSystems,
     IReadOnlyList<Facility> Facilities,
     IReadOnlyDictionary<string, int> DevicesByFacility,
-    int DeviceCount);
+    int DeviceCount,
+    IReadOnlyList<CapacityLine> Capacity)
+{
+    public CapacityLine? CapacityOf(string facility, string plan) => Capacity.FirstOrDefault(c => c.Facility == facility && c.Plan == plan);
+}
 
 public sealed class FleetService(IDbContextFactory<DashboardDbContext> dbFactory)
 {
@@ -25,7 +29,8 @@ public sealed class FleetService(IDbContextFactory<DashboardDbContext> dbFactory
             .Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
         var count = await db.Devices.CountAsync(ct);
-        return new FleetSummary(projects, plans, systems, facilities, byFacility, count);
+        var capacity = await FleetCapacityService.LinesAsync(db, null, ct);
+        return new FleetSummary(projects, plans, systems, facilities, byFacility, count, capacity);
     }
 
     public async Task<List<Device>> DevicesAsync(string? search, int take = 500, CancellationToken ct = default)

@@ -1,4 +1,3 @@
-using Dashboard.Data.Batches;
 using Dashboard.Jobs.Reconciliation;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -6,11 +5,7 @@ namespace Dashboard.Jobs.Batches;
 
 public static class BatchJobsServiceCollectionExtensions
 {
-    public static IServiceCollection AddBatchJobs(this IServiceCollection services)
-    {
-        services.AddSingleton<IBatchQueue, HangfireBatchQueue>();
-        services.AddTransient<BatchWorkerJob>();
+    /// <summary>Batches run as <see cref="Data.Batches.BatchRunner"/> work; what Jobs adds is the reconcile step.</summary>
+    public static IServiceCollection AddBatchJobs(this IServiceCollection services) =>
         services.AddSingleton<IReconcileStep, BatchReconcileStep>();
-        return services;
-    }
 }

@@ -70,10 +70,11 @@ try
     }, "bench");
 
     var batches = provider.GetRequiredService<BatchService>();
+    var runner = provider.GetRequiredService<BatchRunner>();
     // Warm-up: a small batch first, so the figure is a running server's, not the JIT's.
     var warm = Stopwatch.StartNew();
     var warmup = (await batches.SubmitAsync("bench", [new BatchRequest { Hostname = "warm{{index}}", Plan = Plan, OperatingSystem = "debian_12", Facilities = ["any"], Quantity = 10 }], "bench")).Single();
-    await batches.ProcessAsync(warmup.Id);
+    await runner.RunAsync(warmup.Id, CancellationToken.None);
     Console.WriteLine($"warm-up batch of 10 (cold start): {warm.ElapsedMilliseconds} ms");
     var request = new BatchRequest { Hostname = "node{{index}}", Plan = Plan, OperatingSystem = "debian_12", Facilities = ["any"], Quantity = Quantity };
     var total = Stopwatch.StartNew();
@@ -81,7 +82,7 @@ try
     var batch = (await batches.SubmitAsync("bench", [request], "bench")).Single();
     submit.Stop();
     var process = Stopwatch.StartNew();
-    await batches.ProcessAsync(batch.Id);
+    await runner.RunAsync(batch.Id, CancellationToken.None);
     process.Stop();
     total.Stop();
 

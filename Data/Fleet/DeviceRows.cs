@@ -1,17 +1,16 @@
 using System.Text.Json;
-using Dashboard.Data.Fleet;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
-namespace Dashboard.Data.Batches;
+namespace Dashboard.Data.Fleet;
 
 /// <summary>
 /// Inserts a batch's devices inside the caller's transaction. EF's change tracker costs about half a
 /// millisecond per row on SQLite, which is seconds for a 10,000-device batch; on SQLite one prepared
 /// INSERT reused for every row does the same in tens of milliseconds. Other providers use EF.
 /// </summary>
-internal static class DeviceRows
+public static class DeviceRows
 {
     public static async Task InsertAsync(DashboardDbContext db, IReadOnlyList<Device> devices, CancellationToken ct)
     {

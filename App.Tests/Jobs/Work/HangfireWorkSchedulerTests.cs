@@ -1,0 +1,99 @@
+using Dashboard.Data.Work;
+using Dashboard.Jobs.Work;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.States;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dashboard.App.Tests.Jobs.Work;
+
+public sealed class HangfireWorkSchedulerTests
+{
+    private static readonly WorkItem Item = new("test.kind", "subject-1", "Do the thing for subject-1");
+
+    [Fact]
+    public void Enqueue_CreatesTheWorkJob_NamedByTheItemsDescription()
+    {
+        var client = new RecordingJobClient();
+        using var scheduler = new HangfireWorkScheduler(client, new FakeTimeProvider());
+
+        scheduler.Enqueue(Item);
+
+        var (job, state) = Assert.Single(client.Created);
+        Assert.IsType<EnqueuedState>(state);
+        Assert.Equal(typeof(WorkJob), job.Type);
+        Assert.Equal(["test.kind", "subject-1", "Do the thing for subject-1"], job.Args.Take(3));
+        var name = Assert.Single(job.Method.GetCustomAttributes(typeof(JobDisplayNameAttribute), false).Cast<JobDisplayNameAttribute>());
+        Assert.Equal("{2}", name.DisplayName);
+    }
+
+    [Fact]
+    public void Schedule_MovesTheScheduledJobToTheQueue_WhenTheAppClockReachesTheTime()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        var client = new RecordingJobClient();
+        using var scheduler = new HangfireWorkScheduler(client, clock);
+
+        scheduler.Schedule(Item, clock.GetUtcNow().UtcDateTime.AddMinutes(10));
+
+        var (_, state) = Assert.Single(client.Created);
+        var scheduled = Assert.IsType<ScheduledState>(state);
+        // Hangfire's own copy is due on the wall clock the same 10 minutes from now.
+        Assert.InRange(scheduled.EnqueueAt - DateTime.UtcNow, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        clock.Advance(TimeSpan.FromMinutes(9));
+        Assert.Empty(client.StateChanges);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        var change = Assert.Single(client.StateChanges);
+        Assert.Equal(("1", EnqueuedState.StateName, ScheduledState.StateName), (change.JobId, change.State.Name, change.Expected));
+    }
+
+    [Fact]
+    public void Schedule_ReplacesAnEarlierTime_ForTheSameSubject()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        var client = new RecordingJobClient();
+        using var scheduler = new HangfireWorkScheduler(client, clock);
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        scheduler.Schedule(Item, now.AddMinutes(5));
+        scheduler.Schedule(Item, now.AddMinutes(20));
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.Equal([("1", DeletedState.StateName)], client.StateChanges.Select(c => (c.JobId, c.State.Name)));
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(("2", EnqueuedState.StateName), (client.StateChanges[^1].JobId, client.StateChanges[^1].State.Name));
+    }
+
+    [Fact]
+    public void Schedule_EnqueuesAtOnce_WhenTheTimeHasPassed()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        var client = new RecordingJobClient();
+        using var scheduler = new HangfireWorkScheduler(client, clock);
+
+        scheduler.Schedule(Item, clock.GetUtcNow().UtcDateTime.AddSeconds(-1));
+
+        Assert.IsType<EnqueuedState>(Assert.Single(client.Created).State);
+    }
+
+    private sealed class RecordingJobClient : IBackgroundJobClient
+    {
+        public List<(Job Job, IState State)> Created { get; } = [];
+
+        public List<(string JobId, IState State, string Expected)> StateChanges { get; } = [];
+
+        public string Create(Job job, IState state)
+        {
+            Created.Add((job, state));
+            return Created.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public bool ChangeState(string jobId, IState state, string expectedState)
+        {
+            StateChanges.Add((jobId, state, expectedState));
+            return true;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Dashboard.Data;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.App.Api;
+
+/// <summary>
+/// The one place where an API request's exception becomes an HTTP answer, written in the calling
+/// family's <see cref="IApiErrorFormat"/> with the family's own status codes. Endpoints throw the
+/// domain's exceptions and never catch them one by one. Requests for pages are left alone
+/// (the developer page in Development, <c>/error</c> in Production).
+/// </summary>
+public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public const string ConcurrencyMessage = "Someone else changed this at the same moment; read it again and retry.";
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        // The middleware has cleared the endpoint by now; the feature keeps the one that threw.
+        var format = ApiErrors.FormatFor(context, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint);
+        if (format is null) return false;
+
+        var (status, message, field) = Map(format, exception);
+        if (status == StatusCodes.Status500InternalServerError)
+        {
+            var requestId = format.RequestId(context);
+            LogUnexpected(exception, context.Request.Method, context.Request.Path, requestId);
+            message = $"An unexpected error occurred; it has been logged with request id {requestId}.";
+        }
+        else
+        {
+            LogMapped(context.Request.Method, context.Request.Path, status, exception.GetType().Name, message);
+        }
+        await format.WriteAsync(context, status, message, field);
+        return true;
+    }
+
+    /// <summary>The status, message and field for an exception, in the family's terms; 500 for anything unexpected.</summary>
+    public static (int Status, string Message, string? Field) Map(IApiErrorFormat format, Exception exception) => exception switch
+    {
+        ValidationException e => (format.ValidationStatus, e.Message, e.Field),
+        NotFoundException e => (format.NotFoundStatus, e.Message, null),
+        ConflictException e => (format.ConflictStatus, e.Message, null),
+        DbUpdateConcurrencyException => (format.ConflictStatus, ConcurrencyMessage, null),
+        // Minimal APIs wrap a body that does not bind; the JSON reader's reason is the useful part.
+        BadHttpRequestException { InnerException: JsonException json } => (format.ValidationStatus, NotJson(json), "body"),
+        // Kestrel's own refusals: too large (413), a malformed or truncated body (400), a wrong content type (415).
+        BadHttpRequestException e => (e.StatusCode, e.Message, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body" : null),
+        JsonException e => (format.ValidationStatus, NotJson(e), "body"),
+        _ => (StatusCodes.Status500InternalServerError, "", null),
+    };
+
+    private static string NotJson(JsonException e) => $"The request body is not valid JSON: {e.Message}";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure answering {Method} {Path}; request id {RequestId}")]
+    private partial void LogUnexpected(Exception exception, string method, string path, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Method} {Path} answered {Status} for {Exception}: {Message}")]
+    private partial void LogMapped(string method, string path, int status, string exception, string message);
+}
+
+public static class ApiErrorPipeline
+{
+    public static IServiceCollection AddApiErrors(this IServiceCollection services)
+    {
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        // A body or parameter that does not bind throws instead of answering a bare 400 (the default
+        // outside Development), so the caller reads the binder's reason in its own family's format.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        return services;
+    }
+
+    /// <summary>
+    /// For API requests only: exceptions through <see cref="ApiExceptionHandler"/>, and error statuses
+    /// that carry no body (an unknown path, a wrong verb, a bare <c>Results.NotFound()</c>) written in
+    /// the family's format, never re-executed into a Razor page. Place it after the page-level
+    /// exception and status-code handlers, so it runs inside them.
+    /// </summary>
+    public static IApplicationBuilder UseApiErrors(this IApplicationBuilder app) =>
+        app.UseWhen(ApiErrors.IsApiRequest, api =>
+        {
+            api.Use(WriteBodylessErrorsAsync);
+            api.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                // ApiExceptionHandler logs what is unexpected once, with the request id; the
+                // middleware would log every mapped 404 and 422 as an error as well.
+                SuppressDiagnosticsCallback = c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
+            });
+        });
+
+    private static async Task WriteBodylessErrorsAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false;
+        await next(context);
+
+        var response = context.Response;
+        if (response.StatusCode < 400 || response.HasStarted || response.ContentLength is not null
+            || !string.IsNullOrEmpty(response.ContentType) || HttpMethods.IsHead(context.Request.Method))
+            return;
+        var format = ApiErrors.FormatFor(context) ?? JsonErrorFormat.Instance;
+        await format.WriteAsync(context, response.StatusCode, ApiErrors.Describe(response.StatusCode));
+    }
+}
