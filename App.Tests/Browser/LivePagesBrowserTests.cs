@@ -88,4 +88,46 @@ public sealed class LivePagesBrowserTests(AppFixture fixture, BrowserFixture bro
         Assert.Equal(31, await timeline.Entries.CountAsync());
         await page.Context.CloseAsync();
     }
+
+    /// <summary>Timeline, Changes and the kiosk after a burst of events, for people to look at (light and dark; the kiosk at two sizes).</summary>
+    [Fact]
+    public async Task Screenshots_UnderLoad()
+    {
+        var component = $"load-{Guid.NewGuid():N}"[..10];
+        using var client = fixture.App.ApiClient();
+        var posts = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < 120; i++)
+        {
+            var body = $$"""{"component":"{{component}}-{{i % 6}}","version":"2.{{i}}","hosts":["prod-api-{{i % 5}}","prod-db-{{i % 3}}"],"owner":"ops@acme.com"}""";
+            posts.Add(client.PostAsync("/data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json"), Ct));
+            if (i % 3 != 0) continue;
+            var end = $$"""{"component":"{{component}}-{{i % 6}}","version":"2.{{i}}","hosts":["prod-api-{{i % 5}}","prod-db-{{i % 3}}"],"status":"{{(i % 9 == 0 ? "failure" : "success")}}","errorMessage":"{{(i % 9 == 0 ? "health check failed on prod-api-2" : "")}}"}""";
+            posts.Add(client.PostAsync("/data/events/deployments/end", new StringContent(end, Encoding.UTF8, "application/json"), Ct));
+        }
+        foreach (var response in await Task.WhenAll(posts)) response.Dispose();
+
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            var name = scheme == ColorScheme.Light ? "light" : "dark";
+            var timeline = await LoginPage.SignedInAsync(browser, fixture.App, "/", scheme);
+            await new TimelinePage(timeline).WaitLiveAsync();
+            await timeline.Locator("[data-theme-ready=true]").WaitForAsync();
+            await Assertions.Expect(timeline.Locator("[data-testid=more-rows]")).ToBeVisibleAsync();
+            await timeline.ScreenshotAsync(new() { Path = Screenshots.PathFor($"live-timeline-{name}") });
+            await timeline.GotoAsync("/changes");
+            await new ChangesPage(timeline).WaitLiveAsync();
+            await timeline.Locator("[data-theme-ready=true]").WaitForAsync();
+            await timeline.ScreenshotAsync(new() { Path = Screenshots.PathFor($"live-changes-{name}") });
+            await timeline.Context.CloseAsync();
+        }
+        foreach (var (width, height) in new[] { (800, 480), (1920, 1080) })
+        {
+            var kiosk = await LoginPage.SignedInAsync(browser, fixture.App, "/kiosk", ColorScheme.Dark, width, height);
+            await new KioskPage(kiosk).WaitLiveAsync();
+            await kiosk.ScreenshotAsync(new() { Path = Screenshots.PathFor($"live-kiosk-{width}x{height}") });
+            var overflow = await kiosk.EvaluateAsync<bool>("() => document.scrollingElement.scrollHeight > innerHeight || document.scrollingElement.scrollWidth > innerWidth");
+            Assert.False(overflow);
+            await kiosk.Context.CloseAsync();
+        }
+    }
 }
