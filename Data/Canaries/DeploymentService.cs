@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Canaries;
@@ -20,8 +21,12 @@ public sealed record DeploymentDetail(CanaryDeployment Deployment, IReadOnlyList
 /// actions; the deployment's ModifyIndex is its concurrency token besides, so a transition is
 /// applied once however many callers race for it, and the losers are told why (409 or 400).
 /// </summary>
-public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine, TimeProvider clock)
+public sealed class DeploymentService(
+    IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine, IWorkScheduler scheduler, TimeProvider clock)
 {
+    /// <summary>A step this close to its time runs now: timers may fire a little early.</summary>
+    private static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
+
     public const int MaxPerPage = 10_000;
 
     // ---- reads --------------------------------------------------------------------------------
@@ -256,12 +261,17 @@ public sealed class DeploymentService(IDbContextFactory<DashboardDbContext> dbFa
         // A pass with nothing due (a duplicate or early delivery) costs one read, not a write.
         var current = await GetAsync(id, ct);
         if (current is null || !current.Active) return false;
-        if (current.NextCheckAt is { } next && next > clock.GetUtcNow().UtcDateTime) return true;
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (current.NextCheckAt is { } next && next > now + EarlyTolerance)
+        {
+            // Early (a timer that fired a little soon, a replaced schedule): keep the one pending step.
+            scheduler.Schedule(new WorkItem(CanaryWriter.StepKind, id, $"Watch deployment {DeploymentStateMachine.ShortId(id)} of {current.JobId}"), next);
+            return true;
+        }
         return await writer.WriteAsync(async w =>
         {
             var d = await w.Db.CanaryDeployments.FirstOrDefaultAsync(x => x.Id == id, ct);
             if (d is null || !d.Active) return false;
-            if (d.NextCheckAt is { } due && due > w.Now) return true;
             await engine.StepAsync(w, d, ct);
             return d.Active;
         }, ct);

@@ -35,4 +35,23 @@ public static class SpecDiff
         while (y < b.Length) lines.Add(new(DiffKind.Added, b[y++]));
         return lines;
     }
+
+    /// <summary>Changed lines with <paramref name="context"/> lines around them; longer unchanged runs become one "…" line.</summary>
+    public static List<DiffLine> Folded(List<DiffLine> lines, int context = 3)
+    {
+        var keep = new bool[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Kind == DiffKind.Same) continue;
+            for (var j = Math.Max(0, i - context); j <= Math.Min(lines.Count - 1, i + context); j++) keep[j] = true;
+        }
+        if (!keep.Contains(true)) return [new DiffLine(DiffKind.Same, "(the two specs are the same)")];
+        var folded = new List<DiffLine>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (keep[i]) folded.Add(lines[i]);
+            else if (i == 0 || keep[i - 1]) folded.Add(new DiffLine(DiffKind.Same, "…"));
+        }
+        return folded;
+    }
 }
