@@ -5,6 +5,8 @@ using Dashboard.App.Tests.Batches;
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Rollouts;
+using Dashboard.Data.Timeline;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.App.Tests.Components;
@@ -23,6 +25,11 @@ public sealed class FleetComponentsTests : MudBunitContext
         await data.Get<FleetImporter>().ImportAsync(shrunk, "test", ct);
         Services.AddSingleton(data.Get<FleetService>());
         Services.AddSingleton(data.Get<FleetCapacityService>());
+        // The Fleet page also lists Mender devices (one inventory).
+        Services.AddSingleton(data.Get<MenderDeviceService>());
+        Services.AddSingleton(data.Get<MenderInventoryService>());
+        Services.AddSingleton(data.Get<TimelineNotifier>());
+        Services.AddSingleton(data.Get<TimeProvider>());
         AddAuthorization().SetAuthorized("admin");
 
         var cut = RenderWithProviders<FleetPage>();
