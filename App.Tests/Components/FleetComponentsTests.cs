@@ -5,8 +5,6 @@ using Dashboard.App.Tests.Batches;
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Fleet;
-using Dashboard.Data.Rollouts;
-using Dashboard.Data.Timeline;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.App.Tests.Components;
@@ -23,13 +21,8 @@ public sealed class FleetComponentsTests : MudBunitContext
         var shrunk = BatchServiceTests.SeedFleet();
         shrunk.Facilities.Single(f => f.Code == "ewr1").Capacity["c1.small.x86"] = 6;
         await data.Get<FleetImporter>().ImportAsync(shrunk, "test", ct);
-        Services.AddSingleton(data.Get<FleetService>());
-        Services.AddSingleton(data.Get<FleetCapacityService>());
-        // The Fleet page also lists Mender devices (one inventory).
-        Services.AddSingleton(data.Get<MenderDeviceService>());
-        Services.AddSingleton(data.Get<MenderInventoryService>());
-        Services.AddSingleton(data.Get<TimelineNotifier>());
-        Services.AddSingleton(data.Get<TimeProvider>());
+        // The page holds panels of other capabilities (Mender devices): give it every data service.
+        Services.AddFallbackServiceProvider(data.Provider);
         AddAuthorization().SetAuthorized("admin");
 
         var cut = RenderWithProviders<FleetPage>();
