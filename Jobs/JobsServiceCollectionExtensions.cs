@@ -1,5 +1,6 @@
 using Dashboard.Data;
 using Dashboard.Jobs.Batches;
+using Dashboard.Jobs.Canaries;
 using Dashboard.Jobs.Reconciliation;
 using Dashboard.Jobs.Timeline;
 using Dashboard.Jobs.Work;
@@ -41,9 +42,11 @@ public static class JobsServiceCollectionExtensions
         services.AddHostedService<StartupReconciler>();
         services.AddSingleton<IWorkScheduler, HangfireWorkScheduler>();
         services.AddTransient<WorkJob>();
+        services.AddSingleton<SubjectGate>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
         services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
+        services.AddCanaryJobs();
         return services;
     }
 

@@ -25,7 +25,7 @@ public sealed class SharedLanes : IDisposable
         _clock = clock;
         _subscription = notifier.Subscribe(entries =>
         {
-            if (entries.Any(e => e.SubjectType == "change")) Interlocked.Increment(ref _version);
+            if (entries.Any(e => e.SubjectType == SubjectKinds.Change)) Interlocked.Increment(ref _version);
         });
     }
 

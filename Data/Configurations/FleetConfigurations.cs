@@ -77,3 +77,13 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         b.HasIndex(d => d.IdentityData).IsUnique();
     }
 }
+
+internal sealed class FleetImportConfiguration : IEntityTypeConfiguration<FleetImport>
+{
+    public void Configure(EntityTypeBuilder<FleetImport> b)
+    {
+        b.HasKey(i => i.Id);
+        b.Property(i => i.Id).HasMaxLength(32);
+        b.Property(i => i.Origin).HasMaxLength(260);
+    }
+}

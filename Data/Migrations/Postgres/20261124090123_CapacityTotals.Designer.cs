@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Dashboard.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresDashboardDbContext))]
-    [Migration("20261124085704_CapacityTotals")]
+    [Migration("20261124090123_CapacityTotals")]
     partial class CapacityTotals
     {
         /// <inheritdoc />
@@ -385,6 +385,29 @@ namespace Dashboard.Data.Migrations.Postgres
                     b.HasIndex("PlanSlug");
 
                     b.ToTable("FacilityCapacities");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Fleet.FleetImport", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("ImportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("character varying(260)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FleetImports");
                 });
 
             modelBuilder.Entity("Dashboard.Data.Fleet.OperatingSystem", b =>
