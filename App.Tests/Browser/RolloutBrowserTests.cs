@@ -57,13 +57,7 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
         using (await management.PatchAsJsonAsync($"/api/management/v1/inventory/groups/{group}/devices", ids, Ct)) { }
         using var work = new TempDirectory();
         var file = await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/pw");
-        using (var form = new MultipartFormDataContent
-        {
-            { new StringContent(new FileInfo(file).Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), "size" },
-            { new StringContent("browser test"), "description" },
-            { new ByteArrayContent(await File.ReadAllBytesAsync(file, Ct)), "artifact", Path.GetFileName(file) },
-        })
-        using (var uploaded = await management.PostAsync("/api/management/v1/deployments/artifacts", form, Ct))
+        using (var uploaded = await MenderCommands.UploadAsync(management, file, description: "browser test"))
             Assert.Equal(System.Net.HttpStatusCode.Created, uploaded.StatusCode);
 
         var page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/new");
@@ -137,19 +131,8 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
     [InlineData("/rollouts/new", "rollout-wizard")]
     [InlineData("/rollouts/artifacts", "artifacts")]
     [InlineData("/fleet", "fleet-mender")]
-    public async Task RolloutPages_RenderInLightAndDarkTheme(string path, string name)
-    {
-        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
-        {
-            var page = await LoginPage.SignedInAsync(browser, fixture.App, path, scheme);
-            await page.Locator("h1").First.WaitForAsync();
-            var theme = scheme == ColorScheme.Dark ? "dark" : "light";
-            await page.Locator($".mud-layout[data-theme-ready][data-theme={theme}]").WaitForAsync();
-            await new LoginPage(page).ScreenshotAsync($"{name}-{theme}");
-            Assert.Equal(0, await page.Locator("[data-testid=error-boundary]").CountAsync());
-            await page.Context.CloseAsync();
-        }
-    }
+    public Task RolloutPages_RenderInLightAndDarkTheme(string path, string name)
+        => Themes.ScreenshotBothAsync(browser, fixture.App, path, name);
 
     [Fact]
     public async Task ArtifactsPage_UploadsADroppedFile_AndRefusesACorruptOne()

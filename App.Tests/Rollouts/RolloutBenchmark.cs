@@ -82,13 +82,7 @@ public sealed class RolloutBenchmark(AppFixture fixture)
         using var management = fixture.App.ApiClient();
         var artifact = "bench-app-" + Guid.NewGuid().ToString("N")[..6];
         var file = await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/bench");
-        using (var form = new MultipartFormDataContent
-        {
-            { new StringContent(new FileInfo(file).Length.ToString(CultureInfo.InvariantCulture)), "size" },
-            { new StringContent(""), "description" },
-            { new ByteArrayContent(await File.ReadAllBytesAsync(file, Ct)), "artifact", Path.GetFileName(file) },
-        })
-        using (await management.PostAsync("/api/management/v1/deployments/artifacts", form, Ct)) { }
+        using (await MenderCommands.UploadAsync(management, file)) { }
         var (id, _, _) = await MenderDeviceApiTests.FindAsync(management, device.Mac);
         using var created = await management.PostAsJsonAsync("/api/management/v1/deployments/deployments", new { name = "bench", artifact_name = artifact, devices = new[] { id } }, Ct);
         var rolloutId = created.Headers.Location!.ToString().Split('/')[^1];
