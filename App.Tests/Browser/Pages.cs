@@ -44,6 +44,25 @@ public sealed class LoginPage(IPage page) : BasePage(page)
     }
 }
 
+public static class Themes
+{
+    /// <summary>Opens <paramref name="path"/> signed in, in the light and then the dark theme, screenshots each as
+    /// <c>{name}-light</c> / <c>{name}-dark</c>, and checks no error boundary showed.</summary>
+    public static async Task ScreenshotBothAsync(BrowserFixture browser, DashboardApp app, string path, string name)
+    {
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            var page = await LoginPage.SignedInAsync(browser, app, path, scheme);
+            await page.Locator("h1").First.WaitForAsync();
+            var theme = scheme == ColorScheme.Dark ? "dark" : "light";
+            await page.Locator($".mud-layout[data-theme-ready][data-theme={theme}]").WaitForAsync();
+            await new LoginPage(page).ScreenshotAsync($"{name}-{theme}");
+            Assert.Equal(0, await page.Locator("[data-testid=error-boundary]").CountAsync());
+            await page.Context.CloseAsync();
+        }
+    }
+}
+
 public sealed class TimelinePage(IPage page) : BasePage(page)
 {
     public ILocator Entries => Page.Locator("[data-testid=timeline-entry]");

@@ -36,13 +36,7 @@ public sealed class MenderDeploymentsApiTests(AppFixture fixture)
     private async Task<HttpResponseMessage> UploadAsync(string file, string? size = null)
     {
         using var management = fixture.App.ApiClient();
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent(size ?? new FileInfo(file).Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), "size" },
-            { new StringContent(""), "description" },
-            { new ByteArrayContent(await File.ReadAllBytesAsync(file, Ct)), "artifact", Path.GetFileName(file) },
-        };
-        return await management.PostAsync("/api/management/v1/deployments/artifacts", form, Ct);
+        return await MenderCommands.UploadAsync(management, file, size);
     }
 
     private async Task<(HttpStatusCode Status, string? Error, HttpResponseMessage Response)> CreateV2Async(string body)

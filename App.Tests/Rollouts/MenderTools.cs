@@ -104,6 +104,18 @@ public static class MenderCommands
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>mender-cli's upload, from .NET: multipart <c>size</c>, <c>description</c>, <c>artifact</c>.</summary>
+    public static async Task<HttpResponseMessage> UploadAsync(HttpClient management, string file, string? size = null, string description = "")
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(size ?? new FileInfo(file).Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), "size" },
+            { new StringContent(description), "description" },
+            { new ByteArrayContent(await File.ReadAllBytesAsync(file)), "artifact", Path.GetFileName(file) },
+        };
+        return await management.PostAsync("/api/management/v1/deployments/artifacts", form);
+    }
+
     /// <summary>A single-file update-module artifact; an empty <paramref name="destination"/> makes the install fail in the module.</summary>
     public static async Task<string> SingleFileArtifactAsync(string directory, string name, string deviceType, string destination, string content = "hello from the dashboard\n")
     {

@@ -114,13 +114,7 @@ public sealed class RealMenderClientTests(AppFixture fixture)
         foreach (var (name, dest) in new[] { (good, destination), (bad, "") })
         {
             var file = await MenderCommands.SingleFileArtifactAsync(work.Path, name, deviceType, dest);
-            using var form = new MultipartFormDataContent
-            {
-                { new StringContent(new FileInfo(file).Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), "size" },
-                { new StringContent("test"), "description" },
-                { new StreamContent(File.OpenRead(file)), "artifact", Path.GetFileName(file) },
-            };
-            using var uploaded = await management.PostAsync("/api/management/v1/deployments/artifacts", form, Ct);
+            using var uploaded = await MenderCommands.UploadAsync(management, file, description: "test");
             Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
         }
 

@@ -124,7 +124,8 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
         var query = db.Devices.AsNoTracking().Where(d => d.AuthStatus != null && d.AuthStatus != MenderAuthStatuses.Decommissioned);
         if (status is not null) query = query.Where(d => d.AuthStatus == status);
         var total = await query.CountAsync(ct);
-        var devices = await query.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Skip((page - 1) * perPage).Take(perPage).ToListAsync(ct);
+        // Newest first: the device someone just switched on is the one an operator looks for.
+        var devices = await query.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id).Skip((page - 1) * perPage).Take(perPage).ToListAsync(ct);
         var ids = devices.Select(d => d.Id).ToList();
         var sets = await db.MenderAuthSets.AsNoTracking().Where(s => ids.Contains(s.DeviceId)).OrderBy(s => s.CreatedAt).ToListAsync(ct);
         var byDevice = sets.ToLookup(s => s.DeviceId);

@@ -45,10 +45,14 @@ public static class RolloutStateMachine
     public static void Note(DashboardDbContext db, StateRecorder recorder, Rollout rollout, string status, string title, string? details = null, string? actor = null) =>
         recorder.Note(db, Subject(rollout), status, title, details, actor);
 
+    /// <summary>
+    /// The rollout's hostnames for its change event, at most <see cref="ChangeRules.MaxHosts"/> (a change
+    /// event's limit): a larger rollout names its first hosts; the rollout's own device list has them all.
+    /// </summary>
     private static async Task<List<string>> HostsAsync(DashboardDbContext db, string rolloutId, CancellationToken ct) =>
         await (from dd in db.DeviceDeployments
                join d in db.Devices on dd.DeviceId equals d.Id
                where dd.RolloutId == rolloutId
                orderby d.Hostname
-               select d.Hostname).ToListAsync(ct);
+               select d.Hostname).Take(ChangeRules.MaxHosts).ToListAsync(ct);
 }

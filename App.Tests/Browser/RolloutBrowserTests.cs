@@ -1,0 +1,157 @@
+using System.Net.Http.Json;
+using Dashboard.App.Tests.Infrastructure;
+using Dashboard.App.Tests.Rollouts;
+using Microsoft.Playwright;
+
+namespace Dashboard.App.Tests.Browser;
+
+public sealed class RolloutWizardPage(IPage page) : BasePage(page)
+{
+    public ILocator Field(string testId) => Page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+
+    public Task NextAsync() => Page.ClickAsync("[data-testid=wizard-next]");
+
+    public Task SubmitAsync() => Page.ClickAsync("[data-testid=wizard-submit]");
+
+    public async Task ChooseAsync(string selectTestId, string option)
+    {
+        await Page.Locator($"[data-testid={selectTestId}]").First.ClickAsync();
+        await Page.Locator(".mud-popover-open .mud-list-item", new() { HasText = option }).First.ClickAsync();
+    }
+
+    public ILocator TargetCount => Page.Locator("[data-testid=target-count]");
+    public ILocator PhaseError => Page.Locator("[data-testid=phase-error]");
+    public ILocator PhasePreviews => Page.Locator("[data-testid=phase-preview]");
+    public ILocator ApiRequest => Page.Locator("[data-testid=api-request]");
+}
+
+public sealed class RolloutDetailPage(IPage page) : BasePage(page)
+{
+    public ILocator State => Page.Locator("[data-testid=rollout-state]");
+    public ILocator Counter(string status) => Page.Locator($"[data-testid=counter-{status}] [data-testid=counter-value]");
+    public ILocator Phases => Page.Locator("[data-testid=phase]");
+}
+
+[Collection(AppCollection.Name)]
+public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture browser)
+{
+    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Wizard_CreatesAPhasedRollout_WhoseProgressIsLive()
+    {
+        // Four admitted devices of a fresh type in a fresh group, and an artifact for them.
+        var type = "pw-" + Guid.NewGuid().ToString("N")[..6];
+        var group = "pw" + Guid.NewGuid().ToString("N")[..8];
+        var artifact = "pw-app-" + Guid.NewGuid().ToString("N")[..6];
+        using var management = fixture.App.ApiClient();
+        var devices = new List<MenderTestDevice>();
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var device = new MenderTestDevice(fixture.App.BaseAddress);
+            ids.Add(await MenderDeviceApiTests.AdmitAsync(fixture.App, device));
+            using (await device.SendInventoryAsync(type, "release-0", Ct)) { }
+            devices.Add(device);
+        }
+        using (await management.PatchAsJsonAsync($"/api/management/v1/inventory/groups/{group}/devices", ids, Ct)) { }
+        using var work = new TempDirectory();
+        var file = await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/pw");
+        using (var uploaded = await MenderCommands.UploadAsync(management, file, description: "browser test"))
+            Assert.Equal(System.Net.HttpStatusCode.Created, uploaded.StatusCode);
+
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/new");
+        var wizard = new RolloutWizardPage(page);
+        await wizard.WaitUntilInteractiveAsync();
+        await wizard.Field("field-name").FillAsync("browser " + artifact);
+        await wizard.ChooseAsync("field-artifact", artifact);
+        await wizard.ScreenshotAsync("rollout-wizard-1-artifact-light");
+        await wizard.NextAsync();
+
+        await page.GetByText("A static group").ClickAsync();
+        await wizard.ChooseAsync("field-group", group);
+        await Assertions.Expect(wizard.TargetCount).ToContainTextAsync("4 devices match, 4 of them with a compatible artifact");
+        await wizard.ScreenshotAsync("rollout-wizard-2-target-light");
+        await wizard.NextAsync();
+
+        // The default 10 % of 4 devices rounds down to none: the API's own message, before submitting.
+        await Assertions.Expect(wizard.PhaseError).ToHaveTextAsync("phase 1: 10 % of 4 devices rounds down to 0 devices; choose a larger batch_size");
+        await wizard.NextAsync();
+        await Assertions.Expect(wizard.PhaseError).ToBeVisibleAsync();
+        await wizard.Field("field-percent").FillAsync("50");
+        await Assertions.Expect(wizard.PhasePreviews.First).ToHaveTextAsync("50 % of 4 = 2 → 2 devices");
+        await Assertions.Expect(wizard.PhasePreviews.Nth(1)).ToHaveTextAsync("the rest → 2 devices");
+        await wizard.ScreenshotAsync("rollout-wizard-3-phases-light");
+        await wizard.NextAsync();
+
+        await wizard.Field("field-threshold").FillAsync("40");
+        await wizard.NextAsync();
+        await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync($"/api/management/v1/deployments/deployments/group/{group}");
+        await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync("\"failure_threshold\": 40");
+        await wizard.ScreenshotAsync("rollout-wizard-4-review-light");
+        await wizard.SubmitAsync();
+
+        await page.WaitForURLAsync(url => url.Contains("/rollouts/", StringComparison.Ordinal) && !url.EndsWith("/new", StringComparison.Ordinal));
+        var detail = new RolloutDetailPage(page);
+        await detail.WaitUntilInteractiveAsync();
+        await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "inprogress");
+        await Assertions.Expect(detail.Counter("pending")).ToHaveTextAsync("4");
+        await Assertions.Expect(detail.Phases.First).ToHaveAttributeAsync("data-started", "true");
+        await Assertions.Expect(detail.Phases.Nth(1)).ToHaveAttributeAsync("data-started", "false");
+
+        // The devices of the started phase install it; the page follows without a reload.
+        var rolloutId = new Uri(page.Url).Segments[^1];
+        var installed = 0;
+        foreach (var device in devices)
+        {
+            using var next = await device.NextAsync(type, "release-0", Ct);
+            if (next.StatusCode != System.Net.HttpStatusCode.OK) continue;
+            foreach (var status in new[] { "downloading", "installing", "success" })
+                using (await device.StatusAsync(rolloutId, status, Ct)) { }
+            installed++;
+        }
+        Assert.Equal(2, installed);
+        await Assertions.Expect(detail.Counter("success")).ToHaveTextAsync("2");
+        await Assertions.Expect(detail.Counter("pending")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Locator("[data-testid=rollout-progress]")).ToHaveTextAsync("2 / 4 finished");
+        await detail.ScreenshotAsync("rollout-detail-light");
+        var url = new Uri(page.Url).PathAndQuery;
+        await page.Context.CloseAsync();
+
+        var dark = await LoginPage.SignedInAsync(browser, fixture.App, url, ColorScheme.Dark);
+        await dark.Locator(".mud-layout[data-theme-ready][data-theme=dark]").WaitForAsync();
+        await Assertions.Expect(new RolloutDetailPage(dark).Counter("success")).ToHaveTextAsync("2");
+        await new RolloutDetailPage(dark).ScreenshotAsync("rollout-detail-dark");
+        await dark.Context.CloseAsync();
+        foreach (var device in devices) device.Dispose();
+    }
+
+    [Theory]
+    [InlineData("/rollouts", "rollouts")]
+    [InlineData("/rollouts/new", "rollout-wizard")]
+    [InlineData("/rollouts/artifacts", "artifacts")]
+    [InlineData("/fleet", "fleet-mender")]
+    public Task RolloutPages_RenderInLightAndDarkTheme(string path, string name)
+        => Themes.ScreenshotBothAsync(browser, fixture.App, path, name);
+
+    [Fact]
+    public async Task ArtifactsPage_UploadsADroppedFile_AndRefusesACorruptOne()
+    {
+        using var work = new TempDirectory();
+        var name = "pw-upload-" + Guid.NewGuid().ToString("N")[..6];
+        var file = await MenderCommands.SingleFileArtifactAsync(work.Path, name, "pw-upload-type", "/tmp/pw");
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/artifacts");
+        await new LoginPage(page).WaitUntilInteractiveAsync();
+
+        await page.Locator("[data-testid=artifact-input]").SetInputFilesAsync(file);
+        // The file crosses the circuit in chunks, then is verified: allow for a loaded machine.
+        await Assertions.Expect(page.Locator("[data-testid=artifact-name]", new() { HasText = name })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        var corrupt = Path.Combine(work.Path, "corrupt.mender");
+        await File.WriteAllTextAsync(corrupt, "this is not an artifact", Ct);
+        await page.Locator("[data-testid=artifact-input]").SetInputFilesAsync(corrupt);
+        await Assertions.Expect(page.Locator("[data-testid=upload-error]")).ToContainTextAsync("not a valid Mender artifact", new() { Timeout = 30_000 });
+        await new LoginPage(page).ScreenshotAsync("artifacts-upload-error-light");
+        await page.Context.CloseAsync();
+    }
+}
