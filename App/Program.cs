@@ -77,6 +77,7 @@ app.MapTimelineApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();
+app.MapNomadApi();
 app.MapTimelineHub();
 app.MapAccountEndpoints();
 app.MapKioskEndpoints();

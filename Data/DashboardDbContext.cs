@@ -1,5 +1,6 @@
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
+using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
@@ -43,6 +44,11 @@ public class DashboardDbContext : DbContext
     public DbSet<DeviceDeployment> DeviceDeployments => Set<DeviceDeployment>();
     public DbSet<RolloutStatusCount> RolloutStatusCounts => Set<RolloutStatusCount>();
     public DbSet<DeviceDeploymentLog> DeviceDeploymentLogs => Set<DeviceDeploymentLog>();
+    public DbSet<CanaryIndex> CanaryIndex => Set<CanaryIndex>();
+    public DbSet<CanaryJob> CanaryJobs => Set<CanaryJob>();
+    public DbSet<CanaryJobVersion> CanaryJobVersions => Set<CanaryJobVersion>();
+    public DbSet<CanaryDeployment> CanaryDeployments => Set<CanaryDeployment>();
+    public DbSet<CanaryAllocation> CanaryAllocations => Set<CanaryAllocation>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
+using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
@@ -39,6 +40,7 @@ public static class DataServiceCollectionExtensions
         services.AddBatches();
         services.AddChanges();
         services.AddRollouts();
+        services.AddCanaries();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Dashboard.Data;
 using Dashboard.Jobs.Batches;
+using Dashboard.Jobs.Canaries;
 using Dashboard.Jobs.Reconciliation;
 using Dashboard.Jobs.Timeline;
 using Dashboard.Jobs.Work;
@@ -45,6 +46,7 @@ public static class JobsServiceCollectionExtensions
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
         services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
+        services.AddCanaryJobs();
         return services;
     }
 

@@ -23,11 +23,16 @@ public sealed class RolloutServiceTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 
-    /// <summary>Accepted Mender devices of one type, ids in creation order (the order phases are cut in).</summary>
-    private async Task<List<string>> DevicesAsync(int count, string type = "demo-device", string? group = null)
+    private Task<List<string>> DevicesAsync(int count, string type = "demo-device", string? group = null) => SeedDevicesAsync(_services, count, type, group);
+
+    private Task ArtifactAsync(string name, params string[] types) => SeedArtifactAsync(_services, name, types);
+
+    /// <summary>Accepted Mender devices of one type, straight into the database.</summary>
+    internal static async Task<List<string>> SeedDevicesAsync(DataServices services, int count, string type = "demo-device", string? group = null)
     {
-        await using var db = _services.CreateDb();
-        if (!await db.Projects.AnyAsync(p => p.Id == MenderDeviceService.ProjectId, Ct))
+        var now = services.Clock.GetUtcNow().UtcDateTime;
+        await using var db = services.CreateDb();
+        if (!await db.Projects.AnyAsync(p => p.Id == MenderDeviceService.ProjectId))
             db.Projects.Add(new Project { Id = MenderDeviceService.ProjectId, Name = "Mender", Slug = "mender" });
         var ids = new List<string>();
         var prefix = Guid.NewGuid().ToString("N")[..8];
@@ -37,19 +42,21 @@ public sealed class RolloutServiceTests : IAsyncLifetime
             db.Devices.Add(new Device
             {
                 Id = id, ProjectId = MenderDeviceService.ProjectId, Hostname = $"dev-{id}", AuthStatus = MenderAuthStatuses.Accepted,
-                DeviceType = type, Group = group, IdentityData = $"{{\"mac\":\"{id}\"}}", CreatedAt = Now, UpdatedAt = Now,
+                DeviceType = type, Group = group, IdentityData = $"{{\"mac\":\"{id}\"}}", CreatedAt = now, UpdatedAt = now,
             });
             ids.Add(id);
         }
-        await db.SaveChangesAsync(Ct);
+        await db.SaveChangesAsync();
         return ids;
     }
 
-    private async Task ArtifactAsync(string name, params string[] types)
+    /// <summary>An artifact row (no file: these tests never download it).</summary>
+    internal static async Task SeedArtifactAsync(DataServices services, string name, params string[] types)
     {
-        await using var db = _services.CreateDb();
-        db.Artifacts.Add(new Artifact { Id = Guid.NewGuid().ToString(), Name = name, DeviceTypes = [.. types], Metadata = "{}", FileName = "x.mender", ModifiedAt = Now });
-        await db.SaveChangesAsync(Ct);
+        var now = services.Clock.GetUtcNow().UtcDateTime;
+        await using var db = services.CreateDb();
+        db.Artifacts.Add(new Artifact { Id = Guid.NewGuid().ToString(), Name = name, DeviceTypes = [.. types], Metadata = "{}", FileName = "x.mender", ModifiedAt = now });
+        await db.SaveChangesAsync();
     }
 
     private static Dictionary<string, string> Provides(string artifact = "release-0", string type = "demo-device") =>

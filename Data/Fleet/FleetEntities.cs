@@ -33,7 +33,7 @@ public sealed class Facility
 /// <summary>
 /// How many servers of one plan a facility has in total (the provider's inventory), and at what spot
 /// price. What is used is never stored: it is counted from the devices that hold servers, so it
-/// cannot drift (see <see cref="FleetCapacityService"/> and docs/decisions/0006).
+/// cannot drift (see <see cref="FleetCapacityService"/> and docs/decisions/0007).
 /// </summary>
 public sealed class FacilityCapacity
 {

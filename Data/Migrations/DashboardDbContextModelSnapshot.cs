@@ -182,6 +182,320 @@ namespace Dashboard.Data.Migrations
                     b.ToTable("Batches");
                 });
 
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryAllocation", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Canary")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientDescription")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeploymentId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DesiredDescription")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DesiredStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EvalId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("HealthTimestamp")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("Healthy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("JobVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ModifyIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ModifyTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeName")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("SimulatedHealthy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StartsAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TaskGroup")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Tasks")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeploymentId");
+
+                    b.HasIndex("NodeId");
+
+                    b.HasIndex("Namespace", "JobId", "DesiredStatus");
+
+                    b.ToTable("CanaryAllocations", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryDeployment", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreateTime")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Hosts")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("JobCreateIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("JobModifyIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("JobSpecModifyIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("JobVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ModifyIndex")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ModifyTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("NextCheckAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StatusDescription")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TaskGroups")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("WaitingSince")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreateIndex");
+
+                    b.HasIndex("ModifyIndex");
+
+                    b.HasIndex("Active", "NextCheckAt");
+
+                    b.HasIndex("Namespace", "CreateIndex");
+
+                    b.HasIndex("Namespace", "JobId", "CreateIndex");
+
+                    b.ToTable("CanaryDeployments", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryIndex", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("CanaryIndex", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Value = 1L
+                        });
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryJob", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("JobModifyIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ModifyIndex")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Stop")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("SubmitTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Namespace", "JobId");
+
+                    b.HasIndex("ModifyIndex");
+
+                    b.ToTable("CanaryJobs", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryJobVersion", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("JobModifyIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ModifyIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SpecJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Stable")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Stop")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("SubmitTime")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Namespace", "JobId", "Version");
+
+                    b.ToTable("CanaryJobVersions", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Data.Changes.Change", b =>
                 {
                     b.Property<Guid>("Id")
@@ -873,6 +1187,33 @@ namespace Dashboard.Data.Migrations
                         .WithMany()
                         .HasForeignKey("ProjectId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryAllocation", b =>
+                {
+                    b.HasOne("Dashboard.Data.Canaries.CanaryJob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryDeployment", b =>
+                {
+                    b.HasOne("Dashboard.Data.Canaries.CanaryJob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryJobVersion", b =>
+                {
+                    b.HasOne("Dashboard.Data.Canaries.CanaryJob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -25,7 +25,7 @@ public sealed class WorkJob(IEnumerable<IWorkRunner> runners, SubjectGate gate)
 /// One job per subject at a time in this process. Not Hangfire's <c>DisableConcurrentExecution</c>:
 /// on PostgreSQL storage its lock outlives a SIGKILLed holder for the lock timeout (10 minutes), which
 /// would hold up the resume after a crash. Across instances the runners' own transactions keep
-/// concurrent runs correct (docs/decisions/0005).
+/// concurrent runs correct (docs/decisions/0006).
 /// </summary>
 public sealed class SubjectGate
 {

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.App.Tests.Data.Fleet;
 
-/// <summary>available = total − devices holding servers, through everything that touches either (docs/decisions/0006).</summary>
+/// <summary>available = total − devices holding servers, through everything that touches either (docs/decisions/0007).</summary>
 public sealed class FleetCapacityTests
 {
     private const string Plan = "c1.small.x86";

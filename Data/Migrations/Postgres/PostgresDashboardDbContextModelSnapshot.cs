@@ -192,6 +192,320 @@ namespace Dashboard.Data.Migrations.Postgres
                     b.ToTable("Batches");
                 });
 
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryAllocation", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<bool>("Canary")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ClientDescription")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("ClientStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreateTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DeploymentId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<string>("DesiredDescription")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("DesiredStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("EvalId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<DateTime?>("HealthTimestamp")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool?>("Healthy")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("JobVersion")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ModifyIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("ModifyTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("NodeId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("NodeName")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<bool?>("SimulatedHealthy")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("StartsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TaskGroup")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.PrimitiveCollection<List<string>>("Tasks")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeploymentId");
+
+                    b.HasIndex("NodeId");
+
+                    b.HasIndex("Namespace", "JobId", "DesiredStatus");
+
+                    b.ToTable("CanaryAllocations", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryDeployment", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreateTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.PrimitiveCollection<List<string>>("Hosts")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<long>("JobCreateIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("JobModifyIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("JobSpecModifyIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("JobVersion")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ModifyIndex")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("ModifyTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("NextCheckAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("StatusDescription")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("TaskGroups")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("WaitingSince")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreateIndex");
+
+                    b.HasIndex("ModifyIndex");
+
+                    b.HasIndex("Active", "NextCheckAt");
+
+                    b.HasIndex("Namespace", "CreateIndex");
+
+                    b.HasIndex("Namespace", "JobId", "CreateIndex");
+
+                    b.ToTable("CanaryDeployments", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryIndex", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("CanaryIndex", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Value = 1L
+                        });
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryJob", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("JobModifyIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ModifyIndex")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<bool>("Stop")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("SubmitTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Namespace", "JobId");
+
+                    b.HasIndex("ModifyIndex");
+
+                    b.ToTable("CanaryJobs", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryJobVersion", b =>
+                {
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CreateIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("JobModifyIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ModifyIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SpecJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Stable")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Stop")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("SubmitTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Namespace", "JobId", "Version");
+
+                    b.ToTable("CanaryJobVersions", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Data.Changes.Change", b =>
                 {
                     b.Property<Guid>("Id")
@@ -885,6 +1199,33 @@ namespace Dashboard.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("ProjectId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryAllocation", b =>
+                {
+                    b.HasOne("Dashboard.Data.Canaries.CanaryJob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryDeployment", b =>
+                {
+                    b.HasOne("Dashboard.Data.Canaries.CanaryJob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Canaries.CanaryJobVersion", b =>
+                {
+                    b.HasOne("Dashboard.Data.Canaries.CanaryJob", null)
+                        .WithMany()
+                        .HasForeignKey("Namespace", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -1,0 +1,365 @@
+using System.Globalization;
+using System.Text.Json;
+using Dashboard.App.Auth;
+using Dashboard.Data;
+using Dashboard.Data.Auth;
+using Dashboard.Data.Canaries;
+
+namespace Dashboard.App.Api;
+
+/// <summary>
+/// Nomad's jobs and deployments API, wire-compatible, at Nomad's paths (<c>X-Nomad-Token</c> or
+/// <c>Authorization: Bearer</c>). Every read is a blocking query and answers the three headers
+/// Nomad's Go client reads; writes accept PUT and POST with or without a Content-Type. Errors are
+/// plain text. See ../shared/reference/nomad/observed-wire.md for what the real client needs.
+/// </summary>
+public static class NomadApi
+{
+    public static IEndpointRouteBuilder MapNomadApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1")
+            .WithTags("Nomad")
+            .WithMetadata(NomadErrorFormat.Instance)
+            .RequireAuthorization(AuthPolicies.Scope(ApiScopes.Read))
+            .AddEndpointFilter(MapExceptionsAsync);
+        var write = AuthPolicies.Scope(ApiScopes.DeploymentsWrite);
+        string[] putPost = ["PUT", "POST"];
+
+        group.MapMethods("/jobs", putPost, RegisterAsync).RequireAuthorization(write).WithName("NomadRegisterJob");
+        group.MapGet("/jobs", ListJobsAsync).WithName("NomadListJobs");
+        group.MapGet("/job/{jobId}", GetJobAsync).WithName("NomadGetJob");
+        group.MapMethods("/job/{jobId}", putPost, (string jobId, HttpContext http, JobService jobs, CancellationToken ct) => RegisterCoreAsync(http, jobs, ct, jobId)).RequireAuthorization(write).WithName("NomadUpdateJob");
+        group.MapDelete("/job/{jobId}", StopJobAsync).RequireAuthorization(write).WithName("NomadStopJob");
+        group.MapGet("/job/{jobId}/versions", JobVersionsAsync).WithName("NomadJobVersions");
+        group.MapGet("/job/{jobId}/deployments", JobDeploymentsAsync).WithName("NomadJobDeployments");
+        group.MapGet("/job/{jobId}/deployment", JobDeploymentAsync).WithName("NomadJobLatestDeployment");
+        group.MapGet("/job/{jobId}/allocations", JobAllocationsAsync).WithName("NomadJobAllocations");
+        group.MapMethods("/job/{jobId}/revert", putPost, RevertAsync).RequireAuthorization(write).WithName("NomadRevertJob");
+
+        group.MapGet("/deployments", ListDeploymentsAsync).WithName("NomadListDeployments");
+        group.MapGet("/deployment/{deploymentId}", GetDeploymentAsync).WithName("NomadGetDeployment");
+        group.MapGet("/deployment/allocations/{deploymentId}", DeploymentAllocationsAsync).WithName("NomadDeploymentAllocations");
+        group.MapMethods("/deployment/fail/{deploymentId}", putPost, FailAsync).RequireAuthorization(write).WithName("NomadFailDeployment");
+        group.MapMethods("/deployment/pause/{deploymentId}", putPost, PauseAsync).RequireAuthorization(write).WithName("NomadPauseDeployment");
+        group.MapMethods("/deployment/promote/{deploymentId}", putPost, PromoteAsync).RequireAuthorization(write).WithName("NomadPromoteDeployment");
+        group.MapMethods("/deployment/allocation-health/{deploymentId}", putPost, AllocationHealthAsync).RequireAuthorization(write).WithName("NomadDeploymentAllocationHealth");
+        group.MapMethods("/deployment/unblock/{deploymentId}", putPost, UnblockAsync).RequireAuthorization(write).WithName("NomadUnblockDeployment");
+
+        // Ours, not Nomad's: a real agent (driver "external") reports what it saw of one allocation.
+        app.MapMethods("/api/canaries/allocations/{allocationId}/health", putPost, ReportHealthAsync)
+            .WithTags("Nomad").WithMetadata(NomadErrorFormat.Instance).AddEndpointFilter(MapExceptionsAsync)
+            .RequireAuthorization(write).WithName("CanaryAgentHealth");
+        return app;
+    }
+
+    // ---- jobs ---------------------------------------------------------------------------------
+
+    private static Task<IResult> RegisterAsync(HttpContext http, JobService jobs, CancellationToken ct) => RegisterCoreAsync(http, jobs, ct, null);
+
+    private static async Task<IResult> RegisterCoreAsync(HttpContext http, JobService jobs, CancellationToken ct, string? jobId)
+    {
+        var body = await NomadRequestReader.ReadBodyAsync(http.Request, ct);
+        var job = NomadRequestReader.Prop(body, "Job") ?? throw new ValidationException("Job", "Job must be specified");
+        var spec = NomadRequestReader.Job(job, Namespace(http));
+        if (jobId is not null && spec.ID != jobId) throw new ValidationException("Job.ID", "Job ID does not match name");
+        long? enforce = NomadRequestReader.Bool(body, "EnforceIndex", "JobRegisterRequest.EnforceIndex") == true
+            ? (long)(NomadRequestReader.UInt(body, "JobModifyIndex", "JobRegisterRequest.JobModifyIndex") ?? 0) : null;
+        var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct);
+        return Write(http, new NomadJobRegisterResponse(result.EvalId, NomadJson.U(result.EvalCreateIndex), NomadJson.U(result.JobModifyIndex), "", NomadJson.U(result.Index), 0, true), result.Index);
+    }
+
+    private static Task<IResult> ListJobsAsync(HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        var ns = Namespace(http) ?? "default";
+        var prefix = http.Request.Query["prefix"].ToString();
+        return BlockingAsync(http, notifier, clock, w => w.JobKeys.Count > 0, async token =>
+        {
+            var (list, index) = await jobs.ListAsync(ns, prefix, token);
+            var stubs = new List<NomadJobStub>();
+            foreach (var job in list) stubs.Add(NomadJson.JobStub(job, await jobs.AllocationsAsync(job.Namespace, job.JobId, all: true, token)));
+            return ((object)stubs, index);
+        }, ct);
+    }
+
+    private static Task<IResult> GetJobAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        var ns = Namespace(http) ?? "default";
+        return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
+        {
+            var job = await jobs.GetAsync(ns, jobId, token) ?? throw new NotFoundException("job", jobId);
+            return ((object)NomadJson.Job(job.Spec, job.Job, job.Version), job.Job.ModifyIndex);
+        }, ct);
+    }
+
+    private static async Task<IResult> StopJobAsync(string jobId, HttpContext http, JobService jobs, CancellationToken ct)
+    {
+        var result = await jobs.StopAsync(Namespace(http) ?? "default", jobId, http.User.ActorName(), ct);
+        return Write(http, new { EvalID = result.EvalId, EvalCreateIndex = NomadJson.U(result.EvalCreateIndex), JobModifyIndex = NomadJson.U(result.JobModifyIndex), Index = NomadJson.U(result.Index) }, result.Index);
+    }
+
+    private static Task<IResult> JobVersionsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        var ns = Namespace(http) ?? "default";
+        return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
+        {
+            var job = await jobs.GetAsync(ns, jobId, token) ?? throw new NotFoundException("job", jobId);
+            var versions = await jobs.VersionsAsync(ns, jobId, token);
+            var body = new Dictionary<string, object?>
+            {
+                ["Versions"] = versions.Select(v => NomadJson.Job(JobSpec.FromJson(v.SpecJson), job.Job, v)).ToList(),
+                ["Diffs"] = null,
+            };
+            return ((object)body, job.Job.ModifyIndex);
+        }, ct);
+    }
+
+    private static Task<IResult> JobDeploymentsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        var ns = Namespace(http) ?? "default";
+        return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
+        {
+            var list = await jobs.DeploymentsAsync(ns, jobId, token);
+            return ((object)list.Select(NomadJson.Deployment).ToList(), list.Count == 0 ? 1 : list.Max(d => d.ModifyIndex));
+        }, ct);
+    }
+
+    private static Task<IResult> JobDeploymentAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        var ns = Namespace(http) ?? "default";
+        return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
+        {
+            // No deployment is a JSON null, which Nomad's client reads as "none".
+            var latest = await jobs.LatestDeploymentAsync(ns, jobId, token);
+            return ((object?)(latest is null ? null : NomadJson.Deployment(latest)), latest?.ModifyIndex ?? 1);
+        }, ct);
+    }
+
+    private static Task<IResult> JobAllocationsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        var ns = Namespace(http) ?? "default";
+        var all = http.Request.Query["all"].ToString() == "true";
+        return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
+        {
+            var list = await jobs.AllocationsAsync(ns, jobId, all, token);
+            return ((object)list.Select(NomadJson.Allocation).ToList(), list.Count == 0 ? 1 : list.Max(a => a.ModifyIndex));
+        }, ct);
+    }
+
+    private static async Task<IResult> RevertAsync(string jobId, HttpContext http, JobService jobs, CancellationToken ct)
+    {
+        var body = await NomadRequestReader.ReadBodyAsync(http.Request, ct);
+        var bodyJob = NomadRequestReader.String(body, "JobID", "JobRevertRequest.JobID");
+        if (!string.IsNullOrEmpty(bodyJob) && bodyJob != jobId) throw new ValidationException("JobID", "Job ID does not match");
+        var version = NomadRequestReader.UInt(body, "JobVersion", "JobRevertRequest.JobVersion") ?? throw new ValidationException("JobVersion", "JobVersion must be specified");
+        var prior = NomadRequestReader.UInt(body, "EnforcePriorVersion", "JobRevertRequest.EnforcePriorVersion");
+        var result = await jobs.RevertAsync(Namespace(http) ?? "default", jobId, (long)version, (long?)prior, http.User.ActorName(), ct);
+        return Write(http, new NomadJobRegisterResponse(result.EvalId, NomadJson.U(result.EvalCreateIndex), NomadJson.U(result.JobModifyIndex), "", NomadJson.U(result.Index), 0, true), result.Index);
+    }
+
+    // ---- deployments --------------------------------------------------------------------------
+
+    private static Task<IResult> ListDeploymentsAsync(HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        var prefix = query["prefix"].ToString();
+        if (prefix.Length > 0 && (prefix.Length % 2 != 0 || !prefix.All(Uri.IsHexDigit)))
+            throw new ValidationException("prefix", "prefix must have an even number of hexadecimal characters (0-9a-f)");
+        var perPage = 0;
+        if (query.ContainsKey("per_page") && (!int.TryParse(query["per_page"], NumberStyles.None, CultureInfo.InvariantCulture, out perPage)))
+            throw new ValidationException("per_page", "Invalid per_page: must be a non-negative integer");
+        var reverse = false;
+        if (query.ContainsKey("reverse") && !bool.TryParse(query["reverse"], out reverse))
+            throw new ValidationException("reverse", "Invalid reverse: must be true or false");
+        var matches = NomadFilters.Deployments(query["filter"].ToString());
+        var request = new DeploymentListQuery(Namespace(http) ?? "default", prefix.ToLowerInvariant(), query["next_token"].ToString(), Math.Min(perPage, DeploymentService.MaxPerPage), reverse);
+        return BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Count > 0, async token =>
+        {
+            var page = await deployments.ListAsync(request, matches, token);
+            if (page.NextToken is not null) http.Response.Headers["X-Nomad-NextToken"] = page.NextToken;
+            else http.Response.Headers.Remove("X-Nomad-NextToken");
+            return ((object)page.Items.Select(NomadJson.Deployment).ToList(), page.Index);
+        }, ct);
+    }
+
+    private static Task<IResult> GetDeploymentAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct) =>
+        BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
+        {
+            var d = await deployments.GetAsync(deploymentId, token) ?? throw new NotFoundException("deployment", deploymentId);
+            return ((object)NomadJson.Deployment(d), d.ModifyIndex);
+        }, ct);
+
+    private static Task<IResult> DeploymentAllocationsAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct) =>
+        BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
+        {
+            var d = await deployments.GetAsync(deploymentId, token) ?? throw new NotFoundException("deployment", deploymentId);
+            var list = await deployments.AllocationsAsync(deploymentId, token);
+            return ((object)list.Select(NomadJson.Allocation).ToList(), list.Count == 0 ? d.ModifyIndex : list.Max(a => a.ModifyIndex));
+        }, ct);
+
+    private static async Task<IResult> FailAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
+    {
+        await DeploymentBodyAsync(http, deploymentId, ct);
+        return Write(http, await deployments.FailAsync(deploymentId, http.User.ActorName(), ct));
+    }
+
+    private static async Task<IResult> PauseAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
+    {
+        var body = await DeploymentBodyAsync(http, deploymentId, ct);
+        // A bare `curl -X POST .../pause/<id>` (the seed's call) means pause; Nomad's clients always send Pause.
+        var pause = body is { } b ? NomadRequestReader.Bool(b, "Pause", "DeploymentPauseRequest.Pause") ?? false : true;
+        return Write(http, await deployments.PauseAsync(deploymentId, pause, http.User.ActorName(), ct));
+    }
+
+    private static async Task<IResult> PromoteAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
+    {
+        var body = await DeploymentBodyAsync(http, deploymentId, ct);
+        // A bare `curl -X POST .../promote/<id>` (the seed's call) promotes every group.
+        var all = body is { } b ? NomadRequestReader.Bool(b, "All", "DeploymentPromoteRequest.All") ?? false : true;
+        var groups = body is { } g ? NomadRequestReader.Strings(g, "Groups", "DeploymentPromoteRequest.Groups") : null;
+        return Write(http, await deployments.PromoteAsync(deploymentId, all, groups, http.User.ActorName(), ct));
+    }
+
+    private static async Task<IResult> AllocationHealthAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
+    {
+        var body = await DeploymentBodyAsync(http, deploymentId, ct);
+        var healthy = body is { } h ? NomadRequestReader.Strings(h, "HealthyAllocationIDs", "DeploymentAllocHealthRequest.HealthyAllocationIDs") : null;
+        var unhealthy = body is { } u ? NomadRequestReader.Strings(u, "UnhealthyAllocationIDs", "DeploymentAllocHealthRequest.UnhealthyAllocationIDs") : null;
+        return Write(http, await deployments.SetAllocationHealthAsync(deploymentId, healthy ?? [], unhealthy ?? [], http.User.ActorName(), ct));
+    }
+
+    private static async Task<IResult> UnblockAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
+    {
+        await DeploymentBodyAsync(http, deploymentId, ct);
+        return Write(http, await deployments.UnblockAsync(deploymentId, http.User.ActorName(), ct));
+    }
+
+    private static async Task<IResult> ReportHealthAsync(string allocationId, HttpContext http, DeploymentService deployments, CancellationToken ct)
+    {
+        var body = await NomadRequestReader.ReadBodyAsync(http.Request, ct);
+        var healthy = NomadRequestReader.Bool(body, "Healthy", "Healthy") ?? throw new ValidationException("Healthy", "Healthy (true or false) must be specified");
+        return Write(http, await deployments.ReportAllocationHealthAsync(allocationId, healthy, http.User.ActorName(), ct));
+    }
+
+    /// <summary>
+    /// The body of a deployment write, or null when there is none. Nomad answers 400 when the
+    /// body's DeploymentID is missing or differs from the path; a body-less call takes the path's.
+    /// </summary>
+    private static async Task<JsonElement?> DeploymentBodyAsync(HttpContext http, string deploymentId, CancellationToken ct)
+    {
+        if (http.Request.ContentLength == 0) return null;
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, ct);
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return null;
+        JsonElement body;
+        try
+        {
+            body = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new ValidationException("body", $"Request decode failed: {ex.Message}");
+        }
+        if (body.ValueKind != JsonValueKind.Object) throw new ValidationException("body", "Request decode failed: the body must be a JSON object");
+        var id = NomadRequestReader.String(body, "DeploymentID", "DeploymentID");
+        if (string.IsNullOrEmpty(id)) throw new ValidationException("DeploymentID", "DeploymentID must be specified");
+        if (id != deploymentId) throw new ValidationException("DeploymentID", "Deployment ID does not match");
+        return body;
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------------
+
+    private static Func<CanaryWrite, bool> JobRelevant(string ns, string jobId)
+    {
+        var key = CanaryWrite.JobKey(ns, jobId);
+        return w => w.JobKeys.Contains(key);
+    }
+
+    private static string? Namespace(HttpContext http) =>
+        http.Request.Query["namespace"].ToString() is { Length: > 0 } ns ? ns : null;
+
+    /// <summary>Runs a read as Nomad's blocking query and answers it with the headers Nomad's client needs.</summary>
+    private static async Task<IResult> BlockingAsync(HttpContext http, CanaryIndexNotifier notifier, TimeProvider clock,
+        Func<CanaryWrite, bool> relevant, Func<CancellationToken, Task<(object? Value, long Index)>> query, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        long? minIndex = null;
+        if (q.ContainsKey("index"))
+        {
+            if (!ulong.TryParse(q["index"], NumberStyles.None, CultureInfo.InvariantCulture, out var index)) throw new ValidationException("index", "Invalid index");
+            minIndex = (long)Math.Min(index, long.MaxValue);
+        }
+        TimeSpan? wait = null;
+        if (q.ContainsKey("wait"))
+            wait = GoDuration.TryParse(q["wait"].ToString(), out var parsed) && parsed >= TimeSpan.Zero ? parsed : throw new ValidationException("wait", "Invalid wait time");
+        var (value, resultIndex) = await BlockingQuery.RunAsync(notifier, clock, minIndex, wait, relevant, query, ct);
+        var headers = http.Response.Headers;
+        headers["X-Nomad-Index"] = Math.Max(1, resultIndex).ToString(CultureInfo.InvariantCulture);
+        headers["X-Nomad-LastContact"] = "0";
+        headers["X-Nomad-KnownLeader"] = "true";
+        // A JSON null (no deployment yet) must still be a body: Nomad's client reads it as "none".
+        return value is null ? Results.Text("null", "application/json") : Results.Json(value, NomadJson.Options);
+    }
+
+    private static IResult Write(HttpContext http, DeploymentUpdate u) =>
+        Write(http, new NomadDeploymentUpdateResponse(u.EvalId, NomadJson.U(u.EvalCreateIndex), NomadJson.U(u.DeploymentModifyIndex),
+            u.RevertedJobVersion is { } r ? NomadJson.U(r) : null, NomadJson.U(u.Index)), u.Index);
+
+    private static IResult Write(HttpContext http, object body, long index)
+    {
+        http.Response.Headers["X-Nomad-Index"] = index.ToString(CultureInfo.InvariantCulture);
+        return Results.Json(body, NomadJson.Options);
+    }
+
+    /// <summary>
+    /// Nomad words a missing object as "deployment not found", "job not found"; everything else
+    /// (validation, conflicts, malformed JSON) is left to the one API exception handler.
+    /// </summary>
+    private static async ValueTask<object?> MapExceptionsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (NotFoundException ex) { return ApiErrors.Result(StatusCodes.Status404NotFound, $"{ex.What} not found"); }
+    }
+}
+
+/// <summary>Go's <c>time.ParseDuration</c> for the <c>wait</c> parameter: <c>30000ms</c>, <c>5m</c>, <c>1m30s</c>.</summary>
+public static class GoDuration
+{
+    public static bool TryParse(string text, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (string.IsNullOrEmpty(text)) return false;
+        if (text == "0") return true;
+        var i = 0;
+        double total = 0;
+        while (i < text.Length)
+        {
+            var start = i;
+            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.')) i++;
+            if (i == start || !double.TryParse(text[start..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)) return false;
+            var unitStart = i;
+            while (i < text.Length && !char.IsAsciiDigit(text[i]) && text[i] != '.') i++;
+            double? nanos = text[unitStart..i] switch
+            {
+                "ns" => 1, "us" or "µs" => 1e3, "ms" => 1e6, "s" => 1e9, "m" => 60e9, "h" => 3600e9, _ => null,
+            };
+            if (nanos is null) return false;
+            total += number * nanos.Value;
+        }
+        if (total / 100 > TimeSpan.MaxValue.Ticks) return false;
+        value = TimeSpan.FromTicks((long)(total / 100));
+        return true;
+    }
+}
+
+/// <summary>Where the filter expression plugs in: evaluated against Nomad's own field names (<see cref="NomadDeployment"/>).</summary>
+public static class NomadFilters
+{
+    public static Func<CanaryDeployment, bool>? Deployments(string expression)
+    {
+        if (string.IsNullOrWhiteSpace(expression)) return null;
+        throw new ValidationException("filter", "filter not supported yet");
+    }
+}
