@@ -11,12 +11,7 @@ public sealed class ChangesBrowserTests(AppFixture fixture, BrowserFixture brows
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
-    private async Task PostAsync(string path, string json)
-    {
-        using var client = fixture.App.ApiClient();
-        using var response = await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"), Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-    }
+    private Task PostAsync(string path, string json) => fixture.App.PostCreatedAsync(path, json, Ct);
 
     [Fact]
     public async Task StartEvent_AppearsLiveAsInProgress_AndTurnsToSuccessOnItsEnd()

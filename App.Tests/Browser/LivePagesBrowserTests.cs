@@ -11,13 +11,8 @@ public sealed class LivePagesBrowserTests(AppFixture fixture, BrowserFixture bro
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
-    private async Task PostStartAsync(string component, string version)
-    {
-        using var client = fixture.App.ApiClient();
-        var body = $$"""{"component":"{{component}}","version":"{{version}}","hosts":["prod-api-1"],"owner":"ops@acme.com"}""";
-        using var response = await client.PostAsync("/data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-    }
+    private Task PostStartAsync(string component, string version) => fixture.App.PostCreatedAsync("/data/events/deployments/start",
+        $$"""{"component":"{{component}}","version":"{{version}}","hosts":["prod-api-1"],"owner":"ops@acme.com"}""", Ct);
 
     [Fact]
     public async Task OneEvent_AppearsOnTwoOpenPages_WithoutReload()

@@ -88,4 +88,12 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
         else client.DefaultRequestHeaders.Add(header, token);
         return client;
     }
+
+    /// <summary>POSTs JSON with the bootstrap token (a BigPanda event, say) and checks that it was stored (201).</summary>
+    public async Task PostCreatedAsync(string path, string json, CancellationToken ct)
+    {
+        using var client = ApiClient();
+        using var response = await client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), ct);
+        Xunit.Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+    }
 }

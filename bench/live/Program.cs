@@ -88,8 +88,8 @@ async Task<List<IPage>> OpenAsync(IBrowserContext context, int count, string pat
         try { await page.Locator(liveSelector).First.WaitForAsync(); }
         catch (TimeoutException)
         {
-            await page.ScreenshotAsync(new() { Path = "not-live.png" });
-            Console.Error.WriteLine($"page {i} at {page.Url} never went live; see not-live.png");
+            await page.ScreenshotAsync(new() { Path = "bin/not-live.png" });
+            Console.Error.WriteLine($"page {i} at {page.Url} never went live; see bench/live/bin/not-live.png");
             throw;
         }
         await page.EvaluateAsync(Observer, titleSelector);
@@ -274,7 +274,7 @@ async Task KioskAsync(int width, int height, int rate, int seconds)
     var l2 = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__long");
     Console.WriteLine(string.Create(inv, $"  'catching up' shown {catching / 10.0:0.0} s of {wall:0} s; long tasks {l2["count"]:0}, {l2["ms"]:0} ms"));
     Console.WriteLine(string.Create(inv, $"  server: CPU {(server1.CpuSeconds - server0.CpuSeconds) / wall:0.00} cores, RSS {server1.RssKiB / 1024} MiB; browser: CPU {(browser1.CpuSeconds - browser0.CpuSeconds) / wall:0.00} cores; machine load {Load()}"));
-    await page.ScreenshotAsync(new() { Path = $"kiosk-under-load-{width}x{height}.png" });
+    await page.ScreenshotAsync(new() { Path = $"bin/kiosk-under-load-{width}x{height}.png" });
 }
 
 // Where one timeline page spends its main thread under load: a CPU profile over the run, by function (self time).
