@@ -100,13 +100,15 @@ public sealed class RolloutService(
         {
             while (left == 0) left = plans[++phaseIndex].DeviceCount;
             left--;
-            var compatible = Compatible(artifacts, target.DeviceType);
+            // A device whose type is not known yet (accepted, first inventory still on its way) waits:
+            // `next` decides with the device_type it sends, as Mender does.
+            var compatible = target.DeviceType is null || Compatible(artifacts, target.DeviceType);
             rows.Add(new DeviceDeployment
             {
                 RolloutId = rollout.Id,
                 DeviceId = target.Id,
                 PhaseIndex = phaseIndex,
-                // Devices no artifact of that name fits are done at once, as Mender does.
+                // Devices of a known type that no artifact of that name fits are done at once.
                 Status = compatible ? DeviceDeploymentStatuses.Pending : DeviceDeploymentStatuses.NoArtifact,
                 DeviceType = target.DeviceType,
                 CreatedAt = now,
