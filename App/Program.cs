@@ -74,6 +74,7 @@ app.MapStaticAssets();
 app.MapHealthEndpoints();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
+app.MapWebhooksApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();

@@ -6,6 +6,7 @@ using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Webhooks;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -41,6 +42,7 @@ public static class DataServiceCollectionExtensions
         services.AddChanges();
         services.AddRollouts();
         services.AddCanaries();
+        services.AddWebhooks();
         return services;
     }
 }
