@@ -75,6 +75,7 @@ app.MapHealthEndpoints();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();
+app.MapDeliveryMetricsApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();

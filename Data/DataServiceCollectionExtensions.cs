@@ -3,6 +3,7 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
+using Dashboard.Data.Delivery;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
@@ -43,6 +44,7 @@ public static class DataServiceCollectionExtensions
         services.AddRollouts();
         services.AddCanaries();
         services.AddWebhooks();
+        services.AddSingleton<DeliveryMetricsService>();
         return services;
     }
 }

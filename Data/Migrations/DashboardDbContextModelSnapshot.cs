@@ -568,6 +568,8 @@ namespace Dashboard.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("EndedAt");
+
                     b.HasIndex("Identifier")
                         .IsUnique();
 

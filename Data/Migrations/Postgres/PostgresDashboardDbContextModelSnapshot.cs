@@ -578,6 +578,8 @@ namespace Dashboard.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("EndedAt");
+
                     b.HasIndex("Identifier")
                         .IsUnique();
 
