@@ -28,14 +28,18 @@ public sealed class DeliveryBrowserTests(AppFixture fixture, BrowserFixture brow
             await Assertions.Expect(page.Locator("[data-testid=delivery-components]")).ToContainTextAsync(component, new() { Timeout = 20_000 }); // the first page of a loaded machine's circuit
             await Assertions.Expect(page.Locator("[data-testid=delivery-daily-chart] svg").First).ToBeVisibleAsync();
 
-            await page.Locator("[data-testid=delivery-components] a", new() { HasText = component }).ClickAsync();
-            // The period links carry the component once the page re-rendered for it.
-            await Assertions.Expect(page.Locator("[data-testid=period-7]")).ToHaveAttributeAsync("href", $"/delivery?days=7&component={component}");
+            Assert.Equal($"/delivery?days=30&component={component}",
+                await page.Locator("[data-testid=delivery-components] a", new() { HasText = component }).GetAttributeAsync("href"));
+            await page.GotoAsync($"/delivery?days=30&component={component}");
             await Assertions.Expect(page.Locator("[data-testid=figure-failure-rate]")).ToHaveTextAsync("33.3 %");
-            await page.Locator("[data-testid=period-7]").ClickAsync();
-            await page.WaitForURLAsync(url => url.Contains("days=7", StringComparison.Ordinal));
+            // The period links keep the component.
+            await Assertions.Expect(page.Locator("[data-testid=period-7]")).ToHaveAttributeAsync("href", $"/delivery?days=7&component={component}");
+            await page.GotoAsync($"/delivery?days=7&component={component}");
             await Assertions.Expect(page.Locator("[data-testid=figure-deploys-per-day]")).ToHaveTextAsync("0.43");
-            await new TimelinePage(page).ScreenshotAsync(scheme == ColorScheme.Dark ? "delivery-dark" : "delivery-light");
+            var shown = new TimelinePage(page);
+            // The dark theme is applied once the circuit runs, which also enables the component picker.
+            await page.Locator("[data-testid=delivery-component]:not([disabled]):not(.mud-disabled)").First.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            await shown.ScreenshotAsync(scheme == ColorScheme.Dark ? "delivery-dark" : "delivery-light");
             await page.Context.CloseAsync();
         }
     }
