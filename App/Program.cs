@@ -74,6 +74,8 @@ app.MapStaticAssets();
 app.MapHealthEndpoints();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
+app.MapWebhooksApi();
+app.MapDeliveryMetricsApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();

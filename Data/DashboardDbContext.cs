@@ -5,6 +5,7 @@ using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -49,9 +50,14 @@ public class DashboardDbContext : DbContext
     public DbSet<CanaryJobVersion> CanaryJobVersions => Set<CanaryJobVersion>();
     public DbSet<CanaryDeployment> CanaryDeployments => Set<CanaryDeployment>();
     public DbSet<CanaryAllocation> CanaryAllocations => Set<CanaryAllocation>();
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];
+
+    /// <summary>Webhook delivery queues that got outbox rows in this transaction; see <see cref="WebhookOutbox"/>.</summary>
+    internal HashSet<string> PendingWebhookQueues { get; } = [];
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DashboardDbContext).Assembly);

@@ -3,9 +3,11 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
+using Dashboard.Data.Delivery;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Webhooks;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -41,6 +43,8 @@ public static class DataServiceCollectionExtensions
         services.AddChanges();
         services.AddRollouts();
         services.AddCanaries();
+        services.AddWebhooks();
+        services.AddSingleton<DeliveryMetricsService>();
         return services;
     }
 }

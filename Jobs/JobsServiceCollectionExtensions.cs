@@ -47,6 +47,7 @@ public static class JobsServiceCollectionExtensions
         services.AddBatchJobs();
         services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
         services.AddCanaryJobs();
+        services.AddSingleton<IReconcileStep, Webhooks.WebhookReconcileStep>();
         return services;
     }
 

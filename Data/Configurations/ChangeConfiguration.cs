@@ -22,6 +22,8 @@ internal sealed class ChangeConfiguration : IEntityTypeConfiguration<Change>
         b.HasIndex(c => new { c.MatchKey, c.Status });
         b.HasIndex(c => c.Identifier).IsUnique();
         b.HasIndex(c => c.StartedAt);
+        // Delivery metrics read the finished changes of a period.
+        b.HasIndex(c => c.EndedAt);
         b.HasIndex(c => c.Status);
     }
 }

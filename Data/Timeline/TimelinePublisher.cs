@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dashboard.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -7,20 +8,22 @@ namespace Dashboard.Data.Timeline;
 /// <summary>
 /// Publishes timeline entries to the <see cref="TimelineNotifier"/> only once they are committed:
 /// after SaveChanges when there is no explicit transaction, otherwise after the transaction commits.
-/// No service has to remember to notify, and nothing rolled back is ever shown.
+/// No service has to remember to notify, and nothing rolled back is ever shown. The same entries
+/// get their webhook outbox rows here (<see cref="WebhookOutbox"/>), in the same save, so no
+/// capability has to know about webhooks either.
 /// </summary>
-public sealed class TimelinePublisher(TimelineNotifier notifier) : SaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class TimelinePublisher(TimelineNotifier notifier, WebhookOutbox outbox) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
-        Collect(eventData.Context);
+        if (eventData.Context is DashboardDbContext db) outbox.Stage(db, Collect(db));
         return result;
     }
 
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        Collect(eventData.Context);
-        return ValueTask.FromResult(result);
+        if (eventData.Context is DashboardDbContext db) await outbox.StageAsync(db, Collect(db), cancellationToken);
+        return result;
     }
 
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
@@ -43,13 +46,15 @@ public sealed class TimelinePublisher(TimelineNotifier notifier) : SaveChangesIn
         return Task.CompletedTask;
     }
 
-    private static void Collect(DbContext? context)
+    private static List<TimelineEntry> Collect(DashboardDbContext db)
     {
-        if (context is not DashboardDbContext db) return;
+        var added = new List<TimelineEntry>();
         foreach (var entry in db.ChangeTracker.Entries<TimelineEntry>())
         {
-            if (entry.State == EntityState.Added) db.PendingTimeline.Add(entry.Entity);
+            if (entry.State == EntityState.Added) added.Add(entry.Entity);
         }
+        db.PendingTimeline.AddRange(added);
+        return added;
     }
 
     private void PublishIfCommitted(DbContext? context)
@@ -60,6 +65,12 @@ public sealed class TimelinePublisher(TimelineNotifier notifier) : SaveChangesIn
 
     private void Flush(DashboardDbContext db)
     {
+        if (db.PendingWebhookQueues.Count > 0)
+        {
+            var queues = db.PendingWebhookQueues.ToArray();
+            db.PendingWebhookQueues.Clear();
+            outbox.Committed(queues);
+        }
         if (db.PendingTimeline.Count == 0) return;
         var committed = db.PendingTimeline.ToArray();
         db.PendingTimeline.Clear();
@@ -68,7 +79,13 @@ public sealed class TimelinePublisher(TimelineNotifier notifier) : SaveChangesIn
 
     private static void Discard(DbContext? context)
     {
-        if (context is DashboardDbContext db && db.Database.CurrentTransaction is null) db.PendingTimeline.Clear();
+        if (context is DashboardDbContext db && db.Database.CurrentTransaction is null) Clear(db);
+    }
+
+    private static void Clear(DashboardDbContext db)
+    {
+        db.PendingTimeline.Clear();
+        db.PendingWebhookQueues.Clear();
     }
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
@@ -84,7 +101,7 @@ public sealed class TimelinePublisher(TimelineNotifier notifier) : SaveChangesIn
 
     public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (eventData.Context is DashboardDbContext db) db.PendingTimeline.Clear();
+        if (eventData.Context is DashboardDbContext db) Clear(db);
     }
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)

@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Data.Webhooks;
+
+/// <summary>What an administrator asks for: the API's body and the page's form.</summary>
+public sealed record WebhookRequest(
+    string? Name, string? Url, string? Secret = null,
+    IReadOnlyList<string>? Sources = null, IReadOnlyList<string>? Statuses = null, IReadOnlyList<string>? Components = null);
+
+/// <summary>A new webhook and its secret, shown this once.</summary>
+public sealed record CreatedWebhook(Webhook Webhook, string Secret);
+
+/// <summary>A webhook with the state of its deliveries, for the list.</summary>
+public sealed record WebhookSummary(Webhook Webhook, int Pending, int Delivered, DateTime? LastDeliveredAt);
+
+/// <summary>The rules for a webhook, shared by the API and the page.</summary>
+public static class WebhookValidator
+{
+    public const int MaxComponents = 50;
+
+    public static Webhook Validate(WebhookRequest request, out string secret)
+    {
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name)) throw new ValidationException("name", "A name is required.");
+        if (name.Length > 100) throw new ValidationException("name", "The name is at most 100 characters.");
+
+        var url = request.Url?.Trim();
+        if (string.IsNullOrEmpty(url)) throw new ValidationException("url", "A URL is required.");
+        if (url.Length > 2000) throw new ValidationException("url", "The URL is at most 2000 characters.");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new ValidationException("url", "The URL must be an absolute http:// or https:// address.");
+        if (string.IsNullOrEmpty(uri.Host)) throw new ValidationException("url", "The URL must name a host.");
+        if (uri.UserInfo.Length > 0) throw new ValidationException("url", "The URL must not carry a user name or password.");
+        if (uri.Fragment.Length > 0) throw new ValidationException("url", "The URL must not have a #fragment.");
+
+        secret = request.Secret?.Trim() ?? "";
+        if (secret.Length == 0) secret = Generate();
+        else if (secret.Length is < 16 or > 200) throw new ValidationException("secret", "The secret is 16 to 200 characters (or leave it empty to generate one).");
+
+        var sources = Distinct(request.Sources);
+        if (sources.FirstOrDefault(s => !TimelineSources.All.Contains(s)) is { } source)
+            throw new ValidationException("sources", $"Unknown source '{source}'; one of {string.Join(", ", TimelineSources.All)}.");
+        var statuses = Distinct(request.Statuses);
+        if (statuses.FirstOrDefault(s => !TimelineStatuses.All.Contains(s)) is { } status)
+            throw new ValidationException("statuses", $"Unknown status '{status}'; one of {string.Join(", ", TimelineStatuses.All)}.");
+        var components = Distinct(request.Components);
+        if (components.Count > MaxComponents) throw new ValidationException("components", $"At most {MaxComponents} components.");
+        if (components.Any(c => c.Length > 200)) throw new ValidationException("components", "A component name is at most 200 characters.");
+
+        return new Webhook
+        {
+            Name = name, Url = uri.AbsoluteUri, Secret = secret,
+            Sources = sources, Statuses = statuses, Components = components,
+        };
+    }
+
+    private static List<string> Distinct(IReadOnlyList<string>? values) =>
+        values is null ? [] : [.. values.Select(v => v?.Trim() ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
+
+    private static string Generate() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>Register, list and remove webhooks, read their delivery log, send a test event.</summary>
+public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFactory, WebhookOutbox outbox, IWorkScheduler scheduler, TimeProvider clock)
+{
+    public async Task<CreatedWebhook> CreateAsync(WebhookRequest request, string? actor, CancellationToken ct = default)
+    {
+        var webhook = WebhookValidator.Validate(request, out var secret);
+        webhook.Id = Guid.CreateVersion7();
+        webhook.CreatedAt = clock.GetUtcNow().UtcDateTime;
+        webhook.CreatedBy = actor;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.Webhooks.AnyAsync(w => w.Name == webhook.Name, ct))
+            throw new ValidationException("name", $"A webhook named '{webhook.Name}' already exists.");
+        db.Webhooks.Add(webhook);
+        await db.SaveChangesAsync(ct);
+        outbox.Invalidate();
+        return new CreatedWebhook(webhook, secret);
+    }
+
+    public async Task<IReadOnlyList<WebhookSummary>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhooks = await db.Webhooks.AsNoTracking().OrderBy(w => w.Name).ToListAsync(ct);
+        var counts = await db.WebhookDeliveries
+            .GroupBy(d => new { d.WebhookId, d.State })
+            .Select(g => new { g.Key.WebhookId, g.Key.State, Count = g.Count(), Last = g.Max(d => d.DeliveredAt) })
+            .ToListAsync(ct);
+        return [.. webhooks.Select(w => new WebhookSummary(w,
+            counts.Where(c => c.WebhookId == w.Id && c.State == WebhookDeliveryStates.Pending).Sum(c => c.Count),
+            counts.Where(c => c.WebhookId == w.Id && c.State == WebhookDeliveryStates.Delivered).Sum(c => c.Count),
+            counts.Where(c => c.WebhookId == w.Id).Max(c => c.Last)))];
+    }
+
+    public async Task<Webhook> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException("Webhook", id.ToString());
+    }
+
+    /// <summary>Removes the webhook and its delivery log; what was not delivered yet is not sent.</summary>
+    public async Task DeleteAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct) == 0) throw new NotFoundException("Webhook", id.ToString());
+        await db.WebhookDeliveries.Where(d => d.WebhookId == id).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Invalidate();
+    }
+
+    /// <summary>The newest deliveries of one webhook, newest first, with their entries.</summary>
+    public async Task<IReadOnlyList<WebhookDelivery>> DeliveriesAsync(Guid webhookId, int limit = 50, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.WebhookDeliveries.AsNoTracking().Include(d => d.TimelineEntry)
+            .Where(d => d.WebhookId == webhookId)
+            .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id)
+            .Take(limit).ToListAsync(ct);
+    }
+
+    /// <summary>Queues a test event for this webhook only, delivered (and retried) like any other.</summary>
+    public async Task<WebhookDelivery> SendTestAsync(Guid webhookId, string? actor, CancellationToken ct = default)
+    {
+        var webhook = await GetAsync(webhookId, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var id = Guid.CreateVersion7();
+        var delivery = new WebhookDelivery
+        {
+            Id = id,
+            WebhookId = webhook.Id,
+            QueueKey = $"{webhook.Id:N}/test/{id:N}",
+            EventType = WebhookEvents.Test,
+            Payload = JsonSerializer.Serialize(new { @event = WebhookEvents.Test, webhook = webhook.Name, actor, occurredAt = now }, JsonSerializerOptions.Web),
+            CreatedAt = now,
+            NextAttemptAt = now,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.WebhookDeliveries.Add(delivery);
+        await db.SaveChangesAsync(ct);
+        scheduler.Enqueue(WebhookRunner.Work(delivery.QueueKey));
+        return delivery;
+    }
+}
