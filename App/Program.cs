@@ -72,9 +72,11 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapHealthEndpoints();
+app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
+app.MapMenderApi();
 app.MapNomadApi();
 app.MapTimelineHub();
 app.MapAccountEndpoints();

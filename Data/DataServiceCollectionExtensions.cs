@@ -4,6 +4,7 @@ using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -38,6 +39,7 @@ public static class DataServiceCollectionExtensions
         services.AddWork();
         services.AddBatches();
         services.AddChanges();
+        services.AddRollouts();
         services.AddCanaries();
         return services;
     }

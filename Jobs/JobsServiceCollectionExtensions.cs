@@ -42,8 +42,10 @@ public static class JobsServiceCollectionExtensions
         services.AddHostedService<StartupReconciler>();
         services.AddSingleton<IWorkScheduler, HangfireWorkScheduler>();
         services.AddTransient<WorkJob>();
+        services.AddSingleton<SubjectGate>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
+        services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
         services.AddCanaryJobs();
         return services;
     }

@@ -27,13 +27,13 @@ public sealed class BatchServiceTests
         ],
     };
 
-    public static async Task<DataServices> SeededAsync(double failureRate = 0, IProvisioner? provisioner = null)
+    public static async Task<DataServices> SeededAsync(double failureRate = 0, IProvisioner? provisioner = null, IDictionary<string, string?>? settings = null)
     {
         var services = await DataServices.MigratedAsync(s =>
         {
             s.AddSingleton(new ProvisionerSettings { DelayMs = 0, FailureRate = failureRate, Seed = 7 });
             if (provisioner is not null) s.AddSingleton(provisioner);
-        });
+        }, settings);
         await services.Get<FleetImporter>().ImportAsync(SeedFleet(), "test");
         return services;
     }
@@ -156,10 +156,15 @@ public sealed class BatchServiceTests
     public async Task ConcurrentBatches_NeverOverbookAFacility()
     {
         await using var services = await SeededAsync();
+        await TenConcurrentBatchesIntoRoomForFourAsync(services);
+    }
+
+    /// <summary>Ten batches of 5 all want ewr1, which has room for 24: four fit, six cannot, nothing is overbooked.</summary>
+    internal static async Task TenConcurrentBatchesIntoRoomForFourAsync(DataServices services)
+    {
         var batches = services.Get<BatchService>();
         var runner = services.Get<BatchRunner>();
         var ct = TestContext.Current.CancellationToken;
-        // Ten batches of 5 all want ewr1, which has room for 24: four fit, six cannot.
         var submitted = new List<Batch>();
         for (var i = 0; i < 10; i++)
             submitted.AddRange(await batches.SubmitAsync(ProjectId, [Request(5, $"b{i}-{{{{index}}}}", "ewr1")], "alice", ct));

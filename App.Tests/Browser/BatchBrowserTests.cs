@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+using Dashboard.App.Tests.Api;
 using Dashboard.App.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -90,18 +93,44 @@ public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser
     }
 
     [Fact]
-    public async Task Fleet_LetsAnAdministratorEditCapacity()
+    public async Task Fleet_LetsAnAdministratorEditTheTotal_AndShowsTotalUsedAndAvailable()
     {
         var page = await LoginPage.SignedInAsync(browser, fixture.App, "/fleet");
+        var cell = page.Locator("[data-testid='capacity-ewr1-c2.medium.x86']");
+        // The demo fleet has 21 c2.medium.x86 in ewr1, one of them held by a demo device.
+        await Assertions.Expect(cell).ToHaveAttributeAsync("data-total", "21");
+        await Assertions.Expect(cell).ToHaveAttributeAsync("data-used", "1");
         await page.ClickAsync("[data-testid=edit-capacity-ams1]");
-        var field = page.Locator("[data-testid=capacity-dialog] input").First;
-        await field.FillAsync("21");
+        await Assertions.Expect(page.Locator("[data-testid='edit-used-c2.medium.x86']")).ToContainTextAsync("1");
+        await page.Locator("input[data-testid='edit-total-c1.small.x86'], [data-testid='edit-total-c1.small.x86'] input").First.FillAsync("21");
         await new LoginPage(page).ScreenshotAsync("fleet-capacity-edit-light");
         await page.ClickAsync("[data-testid=capacity-save]");
 
         await Assertions.Expect(page.Locator("[data-testid=capacity-dialog]")).ToHaveCountAsync(0);
-        var row = page.Locator("[data-testid=capacity-table] tr", new() { HasText = "ams1" });
-        await Assertions.Expect(row).ToContainTextAsync("21");
+        var edited = page.Locator("[data-testid='capacity-ams1-c1.small.x86']");
+        await Assertions.Expect(edited).ToHaveAttributeAsync("data-total", "21");
+        var used = int.Parse((await edited.GetAttributeAsync("data-used"))!, System.Globalization.CultureInfo.InvariantCulture);
+        await Assertions.Expect(edited).ToHaveAttributeAsync("data-available", Math.Max(0, 21 - used).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await new LoginPage(page).ScreenshotAsync("fleet-capacity-light");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task HangfireDashboard_NamesBatchJobsForWhatTheyDo()
+    {
+        using var client = fixture.App.ApiClient("X-Auth-Token");
+        var response = await client.PostAsync($"/projects/{PacketApiTests.DemoProject}/devices/batch", new StringContent(
+            $$"""{"batches":[{"hostname":"hf{{Guid.NewGuid():N}}-{{"{{index}}"}}","plan":"c1.small.x86","operating_system":"debian_12","facility":"any","quantity":2}]}""",
+            Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, body);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("batches")[0].GetProperty("id").GetString()!;
+        await fixture.App.WaitForFinishedBatchAsync(id);
+
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/hangfire/jobs/succeeded");
+
+        await Assertions.Expect(page.GetByText($"Provision batch {id[..8]}: 2 c1.small.x86 devices")).ToBeVisibleAsync();
+        await new LoginPage(page).ScreenshotAsync("hangfire-succeeded-light");
         await page.Context.CloseAsync();
     }
 }

@@ -14,10 +14,12 @@ public sealed class DataServices : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
 
-    public DataServices(Action<IServiceCollection>? configure = null)
+    /// <param name="settings">More configuration, e.g. <c>Dashboard:DatabaseProvider</c> and <c>Dashboard:ConnectionString</c> for PostgreSQL.</param>
+    public DataServices(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Dashboard:DataDirectory"] = _directory.Path })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
@@ -38,9 +40,9 @@ public sealed class DataServices : IAsyncDisposable
 
     public DashboardDbContext CreateDb() => Get<IDbContextFactory<DashboardDbContext>>().CreateDbContext();
 
-    public static async Task<DataServices> MigratedAsync(Action<IServiceCollection>? configure = null)
+    public static async Task<DataServices> MigratedAsync(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null)
     {
-        var services = new DataServices(configure);
+        var services = new DataServices(configure, settings);
         await using var db = services.CreateDb();
         await db.Database.MigrateAsync();
         return services;

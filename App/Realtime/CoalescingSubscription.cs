@@ -8,6 +8,11 @@ namespace Dashboard.App.Realtime;
 /// quiet spell is delivered at once, then at most one delivery per <see cref="CoalescingSubscription.Interval"/>,
 /// and never two at once, so a burst of events cannot make a page re-render (or reload) thousands
 /// of times. The same mechanism serves timeline entries and progress signals.
+/// <para>
+/// Superseded by <see cref="LiveFeed"/> (backpressure, a bounded buffer, folded counts); no page of
+/// this branch uses it any more. Kept only so branches written against it still build when merged;
+/// delete it once the Rollouts and Deployments pages are on <see cref="LiveFeed"/>.
+/// </para>
 /// </summary>
 public class CoalescingSubscription<T> : IDisposable
 {

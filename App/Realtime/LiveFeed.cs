@@ -1,4 +1,5 @@
 using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
 
 namespace Dashboard.App.Realtime;
 
@@ -90,6 +91,13 @@ public sealed class LiveFeed : IDisposable
         lock (_gate) _sources.Add(subscription);
         return this;
     }
+
+    /// <summary>Progress of subjects of <paramref name="kind"/> (one subject, or all with a null id), delivered as keys "kind:id".</summary>
+    public LiveFeed Listen(ProgressNotifier notifier, string kind, string? subjectId = null) =>
+        Own(notifier.Subscribe(kind, subjectId, signal => Signal(KeyOf(signal.Kind, signal.SubjectId))));
+
+    /// <summary>The key <see cref="Listen(ProgressNotifier, string, string?)"/> signals for a subject.</summary>
+    public static string KeyOf(string kind, string subjectId) => $"{kind}:{subjectId}";
 
     /// <summary>Any other source the feed should own (disposed with it), for example a progress subscription calling <see cref="Signal"/>.</summary>
     public LiveFeed Own(IDisposable source)

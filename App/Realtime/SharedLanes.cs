@@ -25,7 +25,7 @@ public sealed class SharedLanes : IDisposable
         _clock = clock;
         _subscription = notifier.Subscribe(entries =>
         {
-            if (entries.Any(e => e.SubjectType == "change")) Interlocked.Increment(ref _version);
+            if (entries.Any(e => e.SubjectType == SubjectKinds.Change)) Interlocked.Increment(ref _version);
         });
     }
 
@@ -33,18 +33,33 @@ public sealed class SharedLanes : IDisposable
     public Task<IReadOnlyList<Change>> GetAsync(TimeSpan window)
     {
         var version = Interlocked.Read(ref _version);
+        var now = _clock.GetUtcNow();
         lock (_gate)
         {
-            if (_snapshots.TryGetValue(window, out var cached) &&
-                (cached.Version == version || _clock.GetElapsedTime(cached.LoadedAt) < MaxAge) &&
-                !cached.Load.IsFaulted)
+            if (_snapshots.TryGetValue(window, out var cached) && !cached.Load.IsFaulted)
             {
-                return cached.Load;
+                if (cached.Version == version) return cached.Load;
+                // Newer changes exist. A load that started less than MaxAge ago may not contain them,
+                // so answer with one more load at the end of its MaxAge, shared by every page asking
+                // meanwhile: never a stale answer, still at most one query per MaxAge.
+                var wait = cached.LoadedAt + MaxAge - now;
+                if (wait > TimeSpan.Zero)
+                {
+                    var later = LoadAfterAsync(wait, window);
+                    _snapshots[window] = new Snapshot(version, now + wait, later);
+                    return later;
+                }
             }
             var load = LoadAsync(window);
-            _snapshots[window] = new Snapshot(version, _clock.GetTimestamp(), load);
+            _snapshots[window] = new Snapshot(version, now, load);
             return load;
         }
+    }
+
+    private async Task<IReadOnlyList<Change>> LoadAfterAsync(TimeSpan wait, TimeSpan window)
+    {
+        await Task.Delay(wait, _clock);
+        return await LoadAsync(window);
     }
 
     private async Task<IReadOnlyList<Change>> LoadAsync(TimeSpan window) =>
@@ -52,5 +67,5 @@ public sealed class SharedLanes : IDisposable
 
     public void Dispose() => _subscription.Dispose();
 
-    private sealed record Snapshot(long Version, long LoadedAt, Task<IReadOnlyList<Change>> Load);
+    private sealed record Snapshot(long Version, DateTimeOffset LoadedAt, Task<IReadOnlyList<Change>> Load);
 }

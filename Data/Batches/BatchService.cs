@@ -104,6 +104,13 @@ public sealed class BatchService(
         return await query.OrderByDescending(b => b.CreatedAt).ThenBy(b => b.Id).Take(take).ToListAsync(ct);
     }
 
+    /// <summary>How many batches there are, for a live list's "N more".</summary>
+    public async Task<int> CountAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Batches.CountAsync(ct);
+    }
+
     public async Task<bool> ProjectExistsAsync(string projectId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -72,5 +72,18 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         // Capacity in use is counted per plan and facility on every reservation and every read.
         b.HasIndex(d => new { d.PlanSlug, d.FacilityCode });
         b.HasIndex(d => d.Group);
+        b.Property(d => d.AuthStatus).HasMaxLength(32);
+        b.HasIndex(d => d.AuthStatus);
+        b.HasIndex(d => d.IdentityData).IsUnique();
+    }
+}
+
+internal sealed class FleetImportConfiguration : IEntityTypeConfiguration<FleetImport>
+{
+    public void Configure(EntityTypeBuilder<FleetImport> b)
+    {
+        b.HasKey(i => i.Id);
+        b.Property(i => i.Id).HasMaxLength(32);
+        b.Property(i => i.Origin).HasMaxLength(260);
     }
 }

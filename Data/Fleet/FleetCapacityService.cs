@@ -19,7 +19,7 @@ public sealed record CapacityLine(string Facility, string Plan, int Total, int U
 }
 
 /// <summary>
-/// Capacity of the fleet, with one rule (docs/decisions/0006): available = total − devices holding a
+/// Capacity of the fleet, with one rule (docs/decisions/0007): available = total − devices holding a
 /// server. A device holds a server from the moment it is placed (provisioning: the in-flight
 /// reservation) until it is removed or fails. Totals come from the fleet file and the Fleet page;
 /// what is used is counted from the devices table, so restarts, crashes, re-imports and deletions

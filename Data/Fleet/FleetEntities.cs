@@ -33,7 +33,7 @@ public sealed class Facility
 /// <summary>
 /// How many servers of one plan a facility has in total (the provider's inventory), and at what spot
 /// price. What is used is never stored: it is counted from the devices that hold servers, so it
-/// cannot drift (see <see cref="FleetCapacityService"/> and docs/decisions/0006).
+/// cannot drift (see <see cref="FleetCapacityService"/> and docs/decisions/0007).
 /// </summary>
 public sealed class FacilityCapacity
 {
@@ -70,6 +70,12 @@ public sealed class Device
     public List<string> Tags { get; set; } = [];
     public string? Description { get; set; }
     public string? BatchId { get; set; }
+    /// <summary>Mender admission (<see cref="Rollouts.MenderAuthStatuses"/>); null for a device no Mender client speaks for.</summary>
+    public string? AuthStatus { get; set; }
+    /// <summary>Mender identity data as canonical JSON (sorted keys), the key an auth request is matched on.</summary>
+    public string? IdentityData { get; set; }
+    /// <summary>When an accepted Mender device last called the server.</summary>
+    public DateTime? CheckInAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -56,3 +56,17 @@ public sealed class FleetDevice
     [JsonPropertyName("group")] public string? Group { get; set; }
     [JsonPropertyName("tags")] public List<string> Tags { get; set; } = [];
 }
+
+/// <summary>
+/// The last fleet file imported (as parsed, whatever its origin), so the next import applies only
+/// what the file changed since and leaves the rest, including the administrator's edits, alone.
+/// </summary>
+public sealed class FleetImport
+{
+    public const string LastId = "last";
+
+    public required string Id { get; set; }
+    public required string Origin { get; set; }
+    public required string Content { get; set; }
+    public DateTime ImportedAt { get; set; }
+}

@@ -38,50 +38,67 @@ public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactor
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Only what the file changed since the last import is applied, so an administrator's edit on
+        // the Fleet page stands until the file itself says something new about that row.
+        var lastImport = await db.FleetImports.SingleOrDefaultAsync(i => i.Id == FleetImport.LastId, ct);
+        var last = lastImport is null ? null : JsonSerializer.Deserialize<FleetFile>(lastImport.Content);
 
+        var lastProjects = (last?.Projects ?? []).ToDictionary(p => p.Id);
         var projects = await db.Projects.ToDictionaryAsync(p => p.Id, ct);
-        foreach (var p in file.Projects)
+        foreach (var p in file.Projects.Where(p => Changed(p, lastProjects.GetValueOrDefault(p.Id))))
         {
             var slug = string.IsNullOrWhiteSpace(p.Namespace) ? Slugify(p.Name) : p.Namespace.Trim();
             if (projects.TryGetValue(p.Id, out var existing)) { existing.Name = p.Name; existing.Slug = slug; }
             else db.Projects.Add(projects[p.Id] = new Project { Id = p.Id, Name = p.Name, Slug = slug, CreatedAt = now });
         }
 
+        var lastPlans = (last?.Plans ?? []).ToDictionary(p => p.Slug);
         var plans = await db.Plans.ToDictionaryAsync(p => p.Slug, ct);
-        foreach (var p in file.Plans)
+        foreach (var p in file.Plans.Where(p => Changed(p, lastPlans.GetValueOrDefault(p.Slug))))
         {
             if (plans.TryGetValue(p.Slug, out var existing)) { existing.Name = p.Name; existing.HourlyPrice = p.HourlyPrice; }
             else db.Plans.Add(new Plan { Slug = p.Slug, Name = p.Name, HourlyPrice = p.HourlyPrice });
         }
 
+        var lastSystems = (last?.OperatingSystems ?? []).ToDictionary(o => o.Slug);
         var systems = await db.OperatingSystems.ToDictionaryAsync(o => o.Slug, ct);
-        foreach (var o in file.OperatingSystems)
+        foreach (var o in file.OperatingSystems.Where(o => Changed(o, lastSystems.GetValueOrDefault(o.Slug))))
         {
             if (systems.TryGetValue(o.Slug, out var existing)) existing.Name = o.Name;
             else db.OperatingSystems.Add(new OperatingSystem { Slug = o.Slug, Name = o.Name });
         }
 
+        var lastFacilities = (last?.Facilities ?? []).ToDictionary(f => f.Code);
         var facilities = await db.Facilities.Include(f => f.Capacity).ToDictionaryAsync(f => f.Code, ct);
         foreach (var f in file.Facilities)
         {
+            var before = lastFacilities.GetValueOrDefault(f.Code);
             if (!facilities.TryGetValue(f.Code, out var facility))
             {
                 facility = new Facility { Code = f.Code, Name = f.Name, Metro = f.Metro };
                 db.Facilities.Add(facility);
             }
-            facility.Name = f.Name;
-            facility.Metro = f.Metro;
+            if (before is null || before.Name != f.Name || before.Metro != f.Metro)
+            {
+                facility.Name = f.Name;
+                facility.Metro = f.Metro;
+            }
             foreach (var plan in f.Capacity.Keys.Union(f.SpotPrice.Keys))
             {
+                var total = f.Capacity.GetValueOrDefault(plan);
+                double? spot = f.SpotPrice.TryGetValue(plan, out var price) ? price : null;
                 var row = facility.Capacity.FirstOrDefault(c => c.PlanSlug == plan);
+                if (row is not null && before is not null && before.Capacity.GetValueOrDefault(plan) == total
+                    && (before.SpotPrice.TryGetValue(plan, out var lastPrice) ? lastPrice : (double?)null) == spot) continue;
                 if (row is null) facility.Capacity.Add(row = new FacilityCapacity { FacilityCode = f.Code, PlanSlug = plan });
-                row.Total = f.Capacity.GetValueOrDefault(plan);
-                row.SpotPrice = f.SpotPrice.TryGetValue(plan, out var price) ? price : null;
+                row.Total = total;
+                row.SpotPrice = spot;
             }
         }
 
+        var lastDevices = (last?.Devices ?? []).ToDictionary(d => (d.Project, d.Hostname));
         var devices = await db.Devices.ToDictionaryAsync(d => (d.ProjectId, d.Hostname), ct);
-        foreach (var d in file.Devices)
+        foreach (var d in file.Devices.Where(d => Changed(d, lastDevices.GetValueOrDefault((d.Project, d.Hostname)))))
         {
             if (!devices.TryGetValue((d.Project, d.Hostname), out var device))
             {
@@ -102,7 +119,15 @@ public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactor
         var changes = await DescribeChangesAsync(db, ct);
         foreach (var entry in db.ChangeTracker.Entries<Device>().Where(e => e.State == EntityState.Modified)) entry.Entity.UpdatedAt = now;
         var result = new FleetImportResult(file.Projects.Count, file.Plans.Count, file.OperatingSystems.Count, file.Facilities.Count, file.Devices.Count, changes);
-        if (changes.Count == 0) return result;
+        var content = JsonSerializer.Serialize(file);
+        if (lastImport is null) db.FleetImports.Add(new FleetImport { Id = FleetImport.LastId, Origin = origin, Content = content, ImportedAt = now });
+        else if (lastImport.Content != content) (lastImport.Origin, lastImport.Content, lastImport.ImportedAt) = (origin, content, now);
+        if (changes.Count == 0)
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return result;
+        }
 
         var first = !await db.Facilities.AnyAsync(ct) && !await db.Projects.AnyAsync(ct);
         db.Timeline.Add(new TimelineEntry
@@ -159,6 +184,9 @@ public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactor
         }
         return changes;
     }
+
+    private static bool Changed<T>(T now, T? before) where T : class =>
+        before is null || JsonSerializer.Serialize(now) != JsonSerializer.Serialize(before);
 
     private static string Price(double? price) => price is { } p ? p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : "none";
 

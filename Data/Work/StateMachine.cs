@@ -38,8 +38,15 @@ public sealed class StateMachine(string name)
     /// <summary>A state while the deployment is under way (in progress, paused).</summary>
     public StateMachine Running(string state, string timelineStatus, params string[] next) => Add(state, new(timelineStatus, Phase.Running, null, next));
 
-    /// <summary>A final state; <paramref name="changeOutcome"/> is the change event's end status (<see cref="ChangeStatuses"/>).</summary>
-    public StateMachine Ended(string state, string timelineStatus, string changeOutcome, params string[] next) => Add(state, new(timelineStatus, Phase.Ended, changeOutcome, next));
+    /// <summary>
+    /// A final state; <paramref name="changeOutcome"/> is the change event's end status,
+    /// <see cref="ChangeStatuses.Success"/> or <see cref="ChangeStatuses.Failure"/> (what BigPanda's end
+    /// knows: a cancelled deployment ends its change as a failure, with the reason as its message).
+    /// </summary>
+    public StateMachine Ended(string state, string timelineStatus, string changeOutcome, params string[] next) =>
+        changeOutcome is ChangeStatuses.Success or ChangeStatuses.Failure
+            ? Add(state, new(timelineStatus, Phase.Ended, changeOutcome, next))
+            : throw new ArgumentOutOfRangeException(nameof(changeOutcome), changeOutcome, "A change ends in success or failure.");
 
     public bool CanMove(string from, string to) => _states.TryGetValue(from, out var info) && info.Next.Contains(to) && _states.ContainsKey(to);
 

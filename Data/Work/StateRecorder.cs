@@ -16,7 +16,10 @@ public sealed record RecordedSubject(
     string? Actor = null,
     ChangeSubject? Change = null);
 
-/// <summary>The change event a deployment records: BigPanda's component, version and hosts, plus a description and its owner.</summary>
+/// <summary>
+/// The change event a deployment records: BigPanda's component, version and hosts (at least one:
+/// a change is about hosts), plus a description and its owner.
+/// </summary>
 public sealed record ChangeSubject(string Component, string Version, IReadOnlyList<string> Hosts, string? Description, string? Owner);
 
 /// <summary>

@@ -9,7 +9,7 @@ namespace Dashboard.Jobs.Work;
 /// operators see it on the dashboard) with the delay read from the app's <see cref="TimeProvider"/>,
 /// and a timer on that same clock moves the job to the queue when it is due. Under the real clock
 /// whichever fires first wins (the other finds the job no longer scheduled); under a fake clock the
-/// timer fires when a test advances the clock. See docs/decisions/0005-work-scheduler.md.
+/// timer fires when a test advances the clock. See docs/decisions/0006-work-scheduler.md.
 /// </summary>
 public sealed class HangfireWorkScheduler(IBackgroundJobClient jobs, TimeProvider clock) : IWorkScheduler, IDisposable
 {

@@ -97,3 +97,21 @@ public sealed class HangfireWorkSchedulerTests
         }
     }
 }
+
+public sealed class SubjectGateTests
+{
+    [Fact]
+    public async Task Enter_LetsOneJobPerSubjectIn_AndOthersThrough()
+    {
+        var gate = new SubjectGate();
+        var ct = TestContext.Current.CancellationToken;
+        var first = await gate.EnterAsync("batch:1", ct);
+
+        var sameSubject = gate.EnterAsync("batch:1", ct);
+        using var otherSubject = await gate.EnterAsync("batch:2", ct);
+
+        Assert.False(sameSubject.IsCompleted);
+        first.Dispose();
+        using var second = await sameSubject.WaitAsync(TimeSpan.FromSeconds(10), ct);
+    }
+}

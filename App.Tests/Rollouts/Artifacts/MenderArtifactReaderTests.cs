@@ -180,6 +180,20 @@ public sealed class MenderArtifactReaderTests : IDisposable
         Assert.Equal("by-path", artifact.Name);
     }
 
+    [Fact]
+    public async Task ReadAndCopyAsync_StoresTheWholeFile_WhileVerifyingIt()
+    {
+        var path = await MenderArtifactTool.SingleFileAsync(_directory.Path, "copied", ["board-a"], "big.txt", RandomText(120_000));
+        await using var upload = new AsyncOnlyStream(File.OpenRead(path));
+        using var stored = new MemoryStream();
+
+        var artifact = await MenderArtifactReader.ReadAndCopyAsync(upload, stored, Ct);
+
+        Assert.Equal("copied", artifact.Name);
+        Assert.Equal(await File.ReadAllBytesAsync(path, Ct), stored.ToArray());
+        Assert.Equal(stored.Length, artifact.Size);
+    }
+
     [Theory]
     [InlineData(0.5)]
     [InlineData(0.9)]

@@ -3,8 +3,11 @@ using System.Security.Cryptography;
 
 namespace Dashboard.Data.Rollouts.Artifacts;
 
-/// <summary>A read-only pass-through that hashes (SHA-256) and counts every byte read, so checksums are verified while the data streams by.</summary>
-internal sealed class HashingReadStream(Stream inner, bool hash = true) : Stream
+/// <summary>
+/// A read-only pass-through that hashes (SHA-256) and counts every byte read, so checksums are verified
+/// while the data streams by; optionally it also writes every byte read to <paramref name="copy"/>.
+/// </summary>
+internal sealed class HashingReadStream(Stream inner, bool hash = true, Stream? copy = null) : Stream
 {
     private readonly IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
 
@@ -22,6 +25,7 @@ internal sealed class HashingReadStream(Stream inner, bool hash = true) : Stream
     {
         var read = inner.Read(buffer);
         Append(buffer[..read]);
+        copy?.Write(buffer[..read]);
         return read;
     }
 
@@ -32,6 +36,7 @@ internal sealed class HashingReadStream(Stream inner, bool hash = true) : Stream
     {
         var read = await inner.ReadAsync(buffer, cancellationToken);
         Append(buffer.Span[..read]);
+        if (copy is not null && read > 0) await copy.WriteAsync(buffer[..read], cancellationToken);
         return read;
     }
 

@@ -18,10 +18,22 @@ namespace Dashboard.Data.Rollouts.Artifacts;
 public static partial class MenderArtifactReader
 {
     /// <summary>Reads and verifies the artifact; throws <see cref="ArtifactFormatException"/> saying what is wrong.</summary>
-    public static async Task<MenderArtifact> ReadAsync(Stream stream, CancellationToken ct = default)
+    public static Task<MenderArtifact> ReadAsync(Stream stream, CancellationToken ct = default) => ReadAsync(stream, copy: null, ct);
+
+    /// <summary>
+    /// Reads and verifies the artifact while writing every byte of it to <paramref name="copy"/>: an upload is
+    /// stored and checked in one pass. On <see cref="ArtifactFormatException"/> the copy is incomplete; discard it.
+    /// </summary>
+    public static Task<MenderArtifact> ReadAndCopyAsync(Stream stream, Stream copy, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(copy);
+        return ReadAsync(stream, copy, ct);
+    }
+
+    private static async Task<MenderArtifact> ReadAsync(Stream stream, Stream? copy, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var counter = new HashingReadStream(stream, hash: false);
+        var counter = new HashingReadStream(stream, hash: false, copy);
         var reading = new Reading();
         try
         {

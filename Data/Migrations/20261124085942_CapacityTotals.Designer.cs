@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Dashboard.Data.Migrations
 {
     [DbContext(typeof(DashboardDbContext))]
-    [Migration("20261124085648_CapacityTotals")]
+    [Migration("20261124085942_CapacityTotals")]
     partial class CapacityTotals
     {
         /// <inheritdoc />
@@ -375,6 +375,29 @@ namespace Dashboard.Data.Migrations
                     b.HasIndex("PlanSlug");
 
                     b.ToTable("FacilityCapacities");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Fleet.FleetImport", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FleetImports");
                 });
 
             modelBuilder.Entity("Dashboard.Data.Fleet.OperatingSystem", b =>

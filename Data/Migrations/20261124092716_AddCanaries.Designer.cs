@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Dashboard.Data.Migrations
 {
     [DbContext(typeof(DashboardDbContext))]
-    [Migration("20261124085043_AddCanaries")]
+    [Migration("20261124092716_AddCanaries")]
     partial class AddCanaries
     {
         /// <inheritdoc />
@@ -589,7 +589,14 @@ namespace Dashboard.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AuthStatus")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("BatchId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CheckInAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
@@ -610,6 +617,9 @@ namespace Dashboard.Data.Migrations
                     b.Property<string>("Hostname")
                         .IsRequired()
                         .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdentityData")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OperatingSystemSlug")
@@ -636,9 +646,16 @@ namespace Dashboard.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AuthStatus");
+
                     b.HasIndex("BatchId");
 
                     b.HasIndex("Group");
+
+                    b.HasIndex("IdentityData")
+                        .IsUnique();
+
+                    b.HasIndex("PlanSlug", "FacilityCode");
 
                     b.HasIndex("ProjectId", "Hostname")
                         .IsUnique();
@@ -676,17 +693,40 @@ namespace Dashboard.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Available")
-                        .HasColumnType("INTEGER");
-
                     b.Property<double?>("SpotPrice")
                         .HasColumnType("REAL");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("FacilityCode", "PlanSlug");
 
                     b.HasIndex("PlanSlug");
 
                     b.ToTable("FacilityCapacities");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Fleet.FleetImport", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("FleetImports");
                 });
 
             modelBuilder.Entity("Dashboard.Data.Fleet.OperatingSystem", b =>
@@ -749,6 +789,337 @@ namespace Dashboard.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Projects");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.Artifact", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("DeviceTypes")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FormatVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Metadata")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ModifiedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Signed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name");
+
+                    b.ToTable("Artifacts");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.DeviceAttribute", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DeviceId", "Scope", "Name");
+
+                    b.HasIndex("Scope", "Name");
+
+                    b.ToTable("DeviceAttributes");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.DeviceDeployment", b =>
+                {
+                    b.Property<string>("RolloutId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ArtifactId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceType")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("HasLog")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PhaseIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Substate")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RolloutId", "DeviceId");
+
+                    b.HasIndex("DeviceId", "Status");
+
+                    b.HasIndex("RolloutId", "PhaseIndex", "Status");
+
+                    b.ToTable("DeviceDeployments");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.DeviceDeploymentLog", b =>
+                {
+                    b.Property<string>("RolloutId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RolloutId", "DeviceId");
+
+                    b.ToTable("DeviceDeploymentLogs");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.InventoryFilter", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Terms")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("InventoryFilters");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.MenderAuthSet", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdentityData")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("IdentityData");
+
+                    b.ToTable("MenderAuthSets");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.Rollout", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ArtifactName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DeviceCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("FailureThresholdPercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("FilterId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Group")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MaxDevices")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Retries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StateReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TargetKind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("Rollouts");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.RolloutPhase", b =>
+                {
+                    b.Property<string>("RolloutId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("BatchSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DeviceCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RolloutId", "Index");
+
+                    b.ToTable("RolloutPhases");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.RolloutStatusCount", b =>
+                {
+                    b.Property<string>("RolloutId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RolloutId", "Status");
+
+                    b.ToTable("RolloutStatusCounts");
                 });
 
             modelBuilder.Entity("Dashboard.Data.Timeline.TimelineEntry", b =>
@@ -873,9 +1244,68 @@ namespace Dashboard.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Dashboard.Data.Rollouts.DeviceAttribute", b =>
+                {
+                    b.HasOne("Dashboard.Data.Fleet.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.DeviceDeployment", b =>
+                {
+                    b.HasOne("Dashboard.Data.Rollouts.Rollout", null)
+                        .WithMany()
+                        .HasForeignKey("RolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.DeviceDeploymentLog", b =>
+                {
+                    b.HasOne("Dashboard.Data.Rollouts.Rollout", null)
+                        .WithMany()
+                        .HasForeignKey("RolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.MenderAuthSet", b =>
+                {
+                    b.HasOne("Dashboard.Data.Fleet.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.RolloutPhase", b =>
+                {
+                    b.HasOne("Dashboard.Data.Rollouts.Rollout", null)
+                        .WithMany("Phases")
+                        .HasForeignKey("RolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.RolloutStatusCount", b =>
+                {
+                    b.HasOne("Dashboard.Data.Rollouts.Rollout", null)
+                        .WithMany()
+                        .HasForeignKey("RolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Dashboard.Data.Fleet.Facility", b =>
                 {
                     b.Navigation("Capacity");
+                });
+
+            modelBuilder.Entity("Dashboard.Data.Rollouts.Rollout", b =>
+                {
+                    b.Navigation("Phases");
                 });
 #pragma warning restore 612, 618
         }

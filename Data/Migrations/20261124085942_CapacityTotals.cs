@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -15,6 +16,20 @@ namespace Dashboard.Data.Migrations
                 table: "FacilityCapacities",
                 newName: "Total");
 
+            migrationBuilder.CreateTable(
+                name: "FleetImports",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Origin = table.Column<string>(type: "TEXT", maxLength: 260, nullable: false),
+                    Content = table.Column<string>(type: "TEXT", nullable: false),
+                    ImportedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_FleetImports", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Devices_PlanSlug_FacilityCode",
                 table: "Devices",
@@ -24,6 +39,9 @@ namespace Dashboard.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "FleetImports");
+
             migrationBuilder.DropIndex(
                 name: "IX_Devices_PlanSlug_FacilityCode",
                 table: "Devices");

@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -15,6 +16,20 @@ namespace Dashboard.Data.Migrations.Postgres
                 table: "FacilityCapacities",
                 newName: "Total");
 
+            migrationBuilder.CreateTable(
+                name: "FleetImports",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Origin = table.Column<string>(type: "character varying(260)", maxLength: 260, nullable: false),
+                    Content = table.Column<string>(type: "text", nullable: false),
+                    ImportedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_FleetImports", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Devices_PlanSlug_FacilityCode",
                 table: "Devices",
@@ -24,6 +39,9 @@ namespace Dashboard.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "FleetImports");
+
             migrationBuilder.DropIndex(
                 name: "IX_Devices_PlanSlug_FacilityCode",
                 table: "Devices");

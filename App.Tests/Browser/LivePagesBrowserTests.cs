@@ -1,0 +1,133 @@
+using System.Net;
+using System.Text;
+using Dashboard.App.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Dashboard.App.Tests.Browser;
+
+/// <summary>The live-page pattern end to end: Chromium, the real app, events over the BigPanda API.</summary>
+[Collection(AppCollection.Name)]
+public sealed class LivePagesBrowserTests(AppFixture fixture, BrowserFixture browser)
+{
+    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+
+    private async Task PostStartAsync(string component, string version)
+    {
+        using var client = fixture.App.ApiClient();
+        var body = $$"""{"component":"{{component}}","version":"{{version}}","hosts":["prod-api-1"],"owner":"ops@acme.com"}""";
+        using var response = await client.PostAsync("/data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task OneEvent_AppearsOnTwoOpenPages_WithoutReload()
+    {
+        var timeline = await LoginPage.SignedInAsync(browser, fixture.App, "/");
+        var changes = await LoginPage.SignedInAsync(browser, fixture.App, "/changes");
+        await new TimelinePage(timeline).WaitLiveAsync();
+        await new ChangesPage(changes).WaitLiveAsync();
+        var navigations = 0;
+        timeline.FrameNavigated += (_, _) => navigations++;
+        changes.FrameNavigated += (_, _) => navigations++;
+        var component = $"two-{Guid.NewGuid():N}"[..12];
+
+        await PostStartAsync(component, "7.1");
+
+        await Assertions.Expect(new TimelinePage(timeline).EntryTitled($"{component} 7.1")).ToBeVisibleAsync();
+        await Assertions.Expect(new ChangesPage(changes).StatusOf(component)).ToHaveAttributeAsync("data-status", "in_progress");
+        Assert.Equal(0, navigations);
+        await timeline.Context.CloseAsync();
+        await changes.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// The page loses its connection while more entries commit than it shows (80 for 50 rows). The
+    /// circuit is kept (DisconnectedCircuitRetentionPeriod), its feed folds what it cannot show, and
+    /// once the browser is back the page shows the newest 50 and counts the other 30: nothing is lost
+    /// silently. How long the page is offline does not matter to the outcome, only what commits
+    /// meanwhile, so the test does not wait 30 seconds of wall clock.
+    /// </summary>
+    [Fact]
+    public async Task PageThatWasOffline_CatchesUp_ShowingTheNewestAndCountingTheRest()
+    {
+        var component = $"off-{Guid.NewGuid():N}"[..12];
+        var page = await browser.NewPageAsync(fixture.App.BaseAddress);
+        // Chromium's offline mode blocks new connections but leaves an open WebSocket alone, so the
+        // test keeps a handle on the page's sockets to drop the circuit's connection as a network would.
+        await page.Context.AddInitScriptAsync("""
+            (() => {
+              const Native = window.WebSocket;
+              window.__sockets = [];
+              window.WebSocket = class extends Native { constructor(...args) { super(...args); window.__sockets.push(this); } };
+            })();
+            """);
+        await (await new LoginPage(page).OpenAsync($"/?component={component}")).SignInAsync("admin", DashboardApp.AdminPassword);
+        var timeline = await new TimelinePage(page).WaitLiveAsync();
+        await PostStartAsync(component, "0");
+        await Assertions.Expect(timeline.EntryTitled($"{component} 0")).ToBeVisibleAsync();
+
+        await page.Context.SetOfflineAsync(true);
+        await page.EvaluateAsync("() => window.__sockets.forEach(s => s.close())");
+        await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeAttachedAsync(new() { Timeout = 20_000 });
+        for (var i = 1; i <= 80; i++) await PostStartAsync(component, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, await page.Locator("[data-testid=entry-title]", new() { HasText = $"{component} 80 started" }).CountAsync());
+
+        // Back online: reconnect as the reconnect dialog's "Retry" does, to the same circuit.
+        await page.Context.SetOfflineAsync(false);
+        Assert.True(await page.EvaluateAsync<bool>("() => Blazor.reconnect()"));
+
+        await Assertions.Expect(timeline.EntryTitled($"{component} 80 started")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-testid=more-rows]")).ToHaveAttributeAsync("data-hidden", "31", new() { Timeout = 30_000 });
+        Assert.Equal(50, await timeline.Entries.CountAsync());
+        var titles = await page.Locator("[data-testid=entry-title]").AllTextContentsAsync();
+        Assert.Equal(Enumerable.Range(31, 50).Reverse().Select(i => $"{component} {i} started"), titles);
+
+        // "N more" leads to the older entries, none missing.
+        await page.ClickAsync("[data-testid=more-rows-link]");
+        await Assertions.Expect(timeline.EntryTitled($"{component} 30 started")).ToBeVisibleAsync();
+        Assert.Equal(31, await timeline.Entries.CountAsync());
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>Timeline, Changes and the kiosk after a burst of events, for people to look at (light and dark; the kiosk at two sizes).</summary>
+    [Fact]
+    public async Task Screenshots_UnderLoad()
+    {
+        var component = $"load-{Guid.NewGuid():N}"[..10];
+        using var client = fixture.App.ApiClient();
+        var posts = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < 120; i++)
+        {
+            var body = $$"""{"component":"{{component}}-{{i % 6}}","version":"2.{{i}}","hosts":["prod-api-{{i % 5}}","prod-db-{{i % 3}}"],"owner":"ops@acme.com"}""";
+            posts.Add(client.PostAsync("/data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json"), Ct));
+            if (i % 3 != 0) continue;
+            var end = $$"""{"component":"{{component}}-{{i % 6}}","version":"2.{{i}}","hosts":["prod-api-{{i % 5}}","prod-db-{{i % 3}}"],"status":"{{(i % 9 == 0 ? "failure" : "success")}}","errorMessage":"{{(i % 9 == 0 ? "health check failed on prod-api-2" : "")}}"}""";
+            posts.Add(client.PostAsync("/data/events/deployments/end", new StringContent(end, Encoding.UTF8, "application/json"), Ct));
+        }
+        foreach (var response in await Task.WhenAll(posts)) response.Dispose();
+
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            var name = scheme == ColorScheme.Light ? "light" : "dark";
+            var timeline = await LoginPage.SignedInAsync(browser, fixture.App, "/", scheme);
+            await new TimelinePage(timeline).WaitLiveAsync();
+            await timeline.Locator("[data-theme-ready=true]").WaitForAsync();
+            await Assertions.Expect(timeline.Locator("[data-testid=more-rows]")).ToBeVisibleAsync();
+            await timeline.ScreenshotAsync(new() { Path = Screenshots.PathFor($"live-timeline-{name}") });
+            await timeline.GotoAsync("/changes");
+            await new ChangesPage(timeline).WaitLiveAsync();
+            await timeline.Locator("[data-theme-ready=true]").WaitForAsync();
+            await timeline.ScreenshotAsync(new() { Path = Screenshots.PathFor($"live-changes-{name}") });
+            await timeline.Context.CloseAsync();
+        }
+        foreach (var (width, height) in new[] { (800, 480), (1920, 1080) })
+        {
+            var kiosk = await LoginPage.SignedInAsync(browser, fixture.App, "/kiosk", ColorScheme.Dark, width, height);
+            await new KioskPage(kiosk).WaitLiveAsync();
+            await kiosk.ScreenshotAsync(new() { Path = Screenshots.PathFor($"live-kiosk-{width}x{height}") });
+            var overflow = await kiosk.EvaluateAsync<bool>("() => document.scrollingElement.scrollHeight > innerHeight || document.scrollingElement.scrollWidth > innerWidth");
+            Assert.False(overflow);
+            await kiosk.Context.CloseAsync();
+        }
+    }
+}

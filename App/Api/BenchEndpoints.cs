@@ -1,0 +1,28 @@
+using System.Net;
+
+namespace Dashboard.App.Api;
+
+/// <summary>
+/// <c>POST /_bench/gc</c>: a full, compacting garbage collection, so a benchmark can read the
+/// server's resident memory without garbage in it (bench/live.sh). Mapped only when the setting
+/// <c>Dashboard:Bench:GcEndpoint</c> is true (never in a normal configuration), and it answers
+/// requests from loopback addresses only.
+/// </summary>
+public static class BenchEndpoints
+{
+    public const string Setting = "Dashboard:Bench:GcEndpoint";
+
+    public static IEndpointRouteBuilder MapBenchEndpoints(this IEndpointRouteBuilder app, IConfiguration configuration)
+    {
+        if (!configuration.GetValue<bool>(Setting)) return app;
+        app.MapPost("/_bench/gc", (HttpContext http) =>
+        {
+            if (http.Connection.RemoteIpAddress is not { } remote || !IPAddress.IsLoopback(remote)) return Results.NotFound();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            return Results.Ok(new { heapBytes = GC.GetTotalMemory(false) });
+        }).AllowAnonymous();
+        return app;
+    }
+}

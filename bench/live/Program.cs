@@ -1,0 +1,307 @@
+// Live pages, measured from outside the app: the Release app runs in its own process (bench/live.sh
+// starts it); this driver opens pages in Debian's Chromium, sends BigPanda change events over HTTP,
+// and times, inside each page, the moment each event's text appears in the DOM (a MutationObserver,
+// wall-clock times on this machine), against the moment its POST was sent.
+//
+//   dotnet bench/live/bin/Release/net10.0/Dashboard.LiveBench.dll URL TOKEN APP_PID SCENARIO [args]
+//     timeline PAGES RATE SECONDS     N timeline pages, RATE events/s for SECONDS
+//     idle PAGES [PATH]               server memory per open circuit (needs Dashboard:Bench:GcEndpoint=true)
+//     kiosk WIDTH HEIGHT RATE SECONDS one kiosk with the CPU throttled 4x
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.Playwright;
+
+var inv = CultureInfo.InvariantCulture;
+if (args.Length < 4) { Console.Error.WriteLine("usage: URL TOKEN APP_PID timeline|idle|kiosk ..."); return 2; }
+var baseUri = new Uri(args[0].TrimEnd('/') + "/");
+if (!IPAddress.TryParse(baseUri.Host, out var ip) || !IPAddress.IsLoopback(ip)) { Console.Error.WriteLine("Loopback addresses only."); return 2; }
+var token = args[1];
+var appPid = int.Parse(args[2], inv);
+var scenario = args[3];
+int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], inv) : fallback;
+
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
+http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = "/usr/bin/chromium",
+    Headless = true,
+    Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+            // Many tabs in one headless browser: keep every page's timers and rendering running.
+            "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
+});
+
+// Timestamps, inside the page, the first time each "lb N started" title appears; also long tasks (main-thread work over 50 ms).
+const string Observer = """
+    (selector) => {
+      window.__seen = {}; window.__long = { count: 0, ms: 0 };
+      const mark = (el, now) => { const m = /^lb (\d+) started$/.exec(el.textContent); if (m && !(m[1] in window.__seen)) window.__seen[m[1]] = now; };
+      new MutationObserver(records => {
+        const now = performance.timeOrigin + performance.now();
+        for (const r of records) for (const n of r.addedNodes) {
+          if (n.nodeType !== 1) { if (n.parentElement && n.parentElement.matches(selector)) mark(n.parentElement, now); continue; }
+          if (n.matches(selector)) mark(n, now);
+          for (const el of n.querySelectorAll(selector)) mark(el, now);
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+      try { new PerformanceObserver(l => { for (const e of l.getEntries()) { window.__long.count++; window.__long.ms += e.duration; } }).observe({ type: 'longtask', buffered: false }); } catch {}
+    }
+    """;
+
+switch (scenario)
+{
+    case "timeline": await TimelineAsync(Arg(4, 20), Arg(5, 200), Arg(6, 10)); break;
+    case "idle": await IdleAsync(Arg(4, 100), args.Length > 5 ? args[5] : "/"); break;
+    case "profile": await ProfileAsync(Arg(4, 200), Arg(5, 5)); break;
+    case "kiosk": await KioskAsync(Arg(4, 800), Arg(5, 480), Arg(6, 200), Arg(7, 60)); break;
+    default: Console.Error.WriteLine($"unknown scenario {scenario}"); return 2;
+}
+return 0;
+
+async Task<IBrowserContext> SignedInContextAsync(int width = 1280, int height = 800)
+{
+    var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUri.ToString(), ViewportSize = new() { Width = width, Height = height } });
+    context.SetDefaultTimeout(30_000);
+    var page = await context.NewPageAsync();
+    await page.GotoAsync("/login?returnUrl=%2Fsettings%2Ftokens");
+    await page.FillAsync("#username", "admin");
+    await page.FillAsync("#password", Environment.GetEnvironmentVariable("BENCH_PASSWORD") ?? "bench");
+    await page.ClickAsync("button[type=submit]");
+    await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+    await page.CloseAsync();
+    return context;
+}
+
+async Task<List<IPage>> OpenAsync(IBrowserContext context, int count, string path, string liveSelector, string titleSelector)
+{
+    var pages = new List<IPage>();
+    for (var i = 0; i < count; i++)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        try { await page.Locator(liveSelector).First.WaitForAsync(); }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = "not-live.png" });
+            Console.Error.WriteLine($"page {i} at {page.Url} never went live; see not-live.png");
+            throw;
+        }
+        await page.EvaluateAsync(Observer, titleSelector);
+        pages.Add(page);
+    }
+    return pages;
+}
+
+async Task<(double[] Sent, double Seconds)> SendAsync(int rate, int seconds, int offset)
+{
+    var total = rate * seconds;
+    var sent = new double[total];
+    var posts = new List<Task>(total);
+    var clock = Stopwatch.StartNew();
+    var epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - clock.Elapsed.TotalMilliseconds;
+    for (var i = 0; i < total; i++)
+    {
+        var due = TimeSpan.FromSeconds((double)i / rate);
+        if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
+        sent[i] = epoch + clock.Elapsed.TotalMilliseconds;
+        var body = $$"""{"component":"lb","version":"{{offset + i}}","hosts":["prod-api-{{i % 7}}"],"owner":"bench"}""";
+        posts.Add(http.PostAsync("data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json")));
+    }
+    var responses = await Task.WhenAll(posts.Cast<Task<HttpResponseMessage>>());
+    var failed = responses.Count(r => r.StatusCode != HttpStatusCode.Created);
+    if (failed > 0) Console.WriteLine($"  {failed} POSTs failed");
+    return (sent, clock.Elapsed.TotalSeconds);
+}
+
+async Task<List<double>> LatenciesAsync(IPage page, double[] sent, int offset, List<(double Sent, double Latency)>? timeline = null)
+{
+    var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+    var result = new List<double>();
+    foreach (var (key, at) in seen)
+    {
+        var n = int.Parse(key, inv) - offset;
+        if (n < 0 || n >= sent.Length) continue;
+        result.Add(at - sent[n]);
+        timeline?.Add((sent[n], at - sent[n]));
+    }
+    return result;
+}
+
+static double P(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, Math.Max(0, (int)Math.Ceiling(q * sorted.Count) - 1))];
+
+(double CpuSeconds, long RssKiB) Proc(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    var ticks = long.Parse(fields[11], inv) + long.Parse(fields[12], inv);
+    var rss = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+    return (ticks / 100.0, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], inv));
+}
+
+// The browser's cost: every process below this driver (Playwright's node driver and Chromium's processes).
+(double CpuSeconds, long RssKiB) BrowserTree()
+{
+    var children = new Dictionary<int, List<int>>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+        try
+        {
+            var stat = File.ReadAllText($"{dir}/stat");
+            var ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], inv);
+            (children.TryGetValue(ppid, out var list) ? list : children[ppid] = []).Add(pid);
+        }
+        catch (IOException) { }
+    }
+    double cpu = 0; long rss = 0;
+    var stack = new Stack<int>(children.GetValueOrDefault(Environment.ProcessId, []));
+    while (stack.Count > 0)
+    {
+        var pid = stack.Pop();
+        try { var (c, r) = Proc(pid); cpu += c; rss += r; } catch (IOException) { }
+        foreach (var child in children.GetValueOrDefault(pid, [])) stack.Push(child);
+    }
+    return (cpu, rss);
+}
+
+string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[..3].Aggregate((a, b) => a + " " + b);
+
+async Task<long> GcAsync()
+{
+    using var response = await http.PostAsync("_bench/gc", null);
+    if (!response.IsSuccessStatusCode) throw new InvalidOperationException("Start the app with Dashboard__Bench__GcEndpoint=true for the idle scenario.");
+    var heap = (await response.Content.ReadFromJsonAsync<Dictionary<string, long>>())!["heapBytes"];
+    await Task.Delay(1000);
+    return heap;
+}
+
+async Task TimelineAsync(int count, int rate, int seconds)
+{
+    var context = await SignedInContextAsync();
+    var pages = await OpenAsync(context, count, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]");
+    Console.WriteLine($"timeline: {count} pages open; machine load {Load()}");
+    await Task.Delay(2000);
+    var (server0, browser0) = (Proc(appPid), BrowserTree());
+    var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
+    var (sent, took) = await SendAsync(rate, seconds, offset);
+    await Task.Delay(3000);
+    var (server1, browser1) = (Proc(appPid), BrowserTree());
+    var all = new List<double>();
+    var everyOnEvery = true;
+    var seenCounts = new List<int>();
+    var more = new List<string>();
+    foreach (var page in pages)
+    {
+        var latencies = await LatenciesAsync(page, sent, offset);
+        seenCounts.Add(latencies.Count);
+        if (latencies.Count < sent.Length && Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1")
+        {
+            var seenKeys = (await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen")).Keys.Select(k => int.Parse(k, inv) - offset).ToHashSet();
+            Console.WriteLine($"  page missing: {string.Join(",", Enumerable.Range(0, sent.Length).Where(n => !seenKeys.Contains(n)))}");
+        }
+        everyOnEvery &= latencies.Count == sent.Length;
+        all.AddRange(latencies);
+        more.Add(await page.EvaluateAsync<string>("() => document.querySelector('[data-testid=more-rows]')?.getAttribute('data-hidden') ?? '-'"));
+    }
+    all.Sort();
+    var wall = took + 3;
+    Console.WriteLine(string.Create(inv, $"timeline: N={count} R={rate}/s S={seconds}s: {sent.Length} events sent in {took:0.0} s"));
+    Console.WriteLine(string.Create(inv, $"  event to screen over all pages: p50 {P(all, .5):0} ms, p90 {P(all, .9):0} ms, p99 {P(all, .99):0} ms, max {(all.Count > 0 ? all[^1] : double.NaN):0} ms"));
+    Console.WriteLine(string.Create(inv, $"  seen: {all.Count} of {sent.Length * count} (per page min {seenCounts.Min()}, max {seenCounts.Max()}); every event on every page: {(everyOnEvery ? "yes" : "NO")}"));
+    Console.WriteLine($"  'N more' per page after the run: {string.Join(" ", more.Distinct())}");
+    var longTasks = 0.0; var longCount = 0;
+    foreach (var page in pages)
+    {
+        var l = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__long");
+        longCount += (int)l["count"]; longTasks += l["ms"];
+    }
+    Console.WriteLine(string.Create(inv, $"  server: CPU {(server1.CpuSeconds - server0.CpuSeconds) / wall:0.00} cores, RSS {server0.RssKiB / 1024} -> {server1.RssKiB / 1024} MiB"));
+    Console.WriteLine(string.Create(inv, $"  browser: CPU {(browser1.CpuSeconds - browser0.CpuSeconds) / wall:0.00} cores, RSS {browser1.RssKiB / 1024} MiB; long tasks (>50 ms) {longCount} over all pages, {longTasks:0} ms"));
+    Console.WriteLine($"  machine load after: {Load()}");
+}
+
+async Task IdleAsync(int count, string path)
+{
+    var context = await SignedInContextAsync();
+    // One page first, closed again: the first circuit pays for JIT and caches every later one shares.
+    var warm = await OpenAsync(context, 1, path, "[data-theme-ready=true]", "[data-testid=entry-title]");
+    await warm[0].CloseAsync();
+    await Task.Delay(2000);
+    var (before, heapBefore) = (Proc(appPid).RssKiB, await GcAsync());
+    var pages = await OpenAsync(context, count, path, "[data-theme-ready=true]", "[data-testid=entry-title]");
+    var rows = await pages[0].Locator("[data-testid=timeline-entry]").CountAsync();
+    await Task.Delay(5000);
+    var heapAfter = await GcAsync();
+    var after = Proc(appPid).RssKiB;
+    Console.WriteLine($"idle: {count} pages of {path} open ({rows} timeline rows each), machine load {Load()}");
+    Console.WriteLine(string.Create(inv, $"  server RSS after a full GC: warm, no page open {before / 1024.0:0.0} MiB; {count} pages open {after / 1024.0:0.0} MiB"));
+    Console.WriteLine(string.Create(inv, $"  per open circuit: {(after - before) / (double)count:0} KiB RSS, of which managed heap {(heapAfter - heapBefore) / 1024.0 / count:0} KiB"));
+    Console.WriteLine(string.Create(inv, $"  browser: RSS {BrowserTree().RssKiB / 1024} MiB"));
+}
+
+async Task KioskAsync(int width, int height, int rate, int seconds)
+{
+    var context = await SignedInContextAsync(width, height);
+    var page = (await OpenAsync(context, 1, "/kiosk", "[data-testid=kiosk-state][data-state=live]", "[data-testid=kiosk-entry] .title"))[0];
+    var cdp = await context.NewCDPSessionAsync(page);
+    await cdp.SendAsync("Emulation.setCPUThrottlingRate", new Dictionary<string, object> { ["rate"] = 4 });
+    await page.EvaluateAsync("""
+        () => { window.__catching = 0; setInterval(() => { if (document.querySelector('[data-testid=kiosk-state][data-state=catching-up]')) window.__catching++; }, 100); }
+        """);
+    var (server0, browser0) = (Proc(appPid), BrowserTree());
+    var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
+    var (sent, took) = await SendAsync(rate, seconds, offset);
+    await Task.Delay(3000);
+    var (server1, browser1) = (Proc(appPid), BrowserTree());
+    var points = new List<(double Sent, double Latency)>();
+    var all = await LatenciesAsync(page, sent, offset, points);
+    all.Sort();
+    var wall = took + 3;
+    Console.WriteLine(string.Create(inv, $"kiosk {width}x{height}, CPU throttled 4x: R={rate}/s S={seconds}s, {sent.Length} events sent in {took:0.0} s"));
+    Console.WriteLine(string.Create(inv, $"  event to screen (entries that were drawn): p50 {P(all, .5):0} ms, p99 {P(all, .99):0} ms, max {(all.Count > 0 ? all[^1] : double.NaN):0} ms; {all.Count} drawn (the kiosk shows the newest {12}, the rest are folded)"));
+    // A growing backlog shows as latency that rises from the start of the run to its end.
+    var start = sent[0];
+    var slices = points.GroupBy(p => (int)((p.Sent - start) / 10_000)).OrderBy(g => g.Key)
+        .Select(g => { var l = g.Select(p => p.Latency).Order().ToList(); return string.Create(inv, $"{g.Key * 10}-{g.Key * 10 + 10}s p50 {P(l, .5):0}/p99 {P(l, .99):0}"); });
+    Console.WriteLine($"  by 10 s of the run: {string.Join("; ", slices)}");
+    var catching = await page.EvaluateAsync<int>("() => window.__catching");
+    var l2 = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__long");
+    Console.WriteLine(string.Create(inv, $"  'catching up' shown {catching / 10.0:0.0} s of {wall:0} s; long tasks {l2["count"]:0}, {l2["ms"]:0} ms"));
+    Console.WriteLine(string.Create(inv, $"  server: CPU {(server1.CpuSeconds - server0.CpuSeconds) / wall:0.00} cores, RSS {server1.RssKiB / 1024} MiB; browser: CPU {(browser1.CpuSeconds - browser0.CpuSeconds) / wall:0.00} cores; machine load {Load()}"));
+    await page.ScreenshotAsync(new() { Path = $"kiosk-under-load-{width}x{height}.png" });
+}
+
+// Where one timeline page spends its main thread under load: a CPU profile over the run, by function (self time).
+async Task ProfileAsync(int rate, int seconds)
+{
+    var context = await SignedInContextAsync();
+    var page = (await OpenAsync(context, 1, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]"))[0];
+    var cdp = await context.NewCDPSessionAsync(page);
+    await cdp.SendAsync("Profiler.enable");
+    await cdp.SendAsync("Profiler.start");
+    var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
+    var (sent, _) = await SendAsync(rate, seconds, offset);
+    await Task.Delay(1000);
+    var result = await cdp.SendAsync("Profiler.stop");
+    var profile = result!.Value.GetProperty("profile");
+    var nodes = profile.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetInt32());
+    var samples = profile.GetProperty("samples").EnumerateArray().Select(x => x.GetInt32()).ToList();
+    var deltas = profile.GetProperty("timeDeltas").EnumerateArray().Select(x => x.GetInt64()).ToList();
+    var self = new Dictionary<string, double>();
+    for (var i = 0; i < samples.Count; i++)
+    {
+        var frame = nodes[samples[i]].GetProperty("callFrame");
+        var url = frame.GetProperty("url").GetString() ?? "";
+        var key = $"{frame.GetProperty("functionName").GetString()} {Path.GetFileName(url)}:{frame.GetProperty("lineNumber").GetInt32()}";
+        self[key] = self.GetValueOrDefault(key) + (i + 1 < deltas.Count ? deltas[i + 1] : 0) / 1000.0;
+    }
+    var lat = (await LatenciesAsync(page, sent, offset)).Order().ToList();
+    Console.WriteLine(string.Create(inv, $"profile: 1 page, {rate}/s for {seconds}s: p50 {P(lat, .5):0} ms, p99 {P(lat, .99):0} ms, seen {lat.Count}/{sent.Length}"));
+    foreach (var (name, ms) in self.OrderByDescending(kv => kv.Value).Take(25)) Console.WriteLine(string.Create(inv, $"  {ms,8:0} ms  {name}"));
+}
