@@ -91,6 +91,8 @@ try
     var clock = TimeProvider.System;
     var registered = await jobs.RegisterAsync(Spec("blocking", canary: 0, manual: true), "bench");
     var target = registered.DeploymentId!;
+    // Let its tasks start first (about 2 s), so only the pauses below write to it.
+    await Task.Delay(TimeSpan.FromSeconds(4));
     var wakeups = new List<double>();
     for (var round = 0; round < 20; round++)
     {
@@ -103,7 +105,7 @@ try
             var at = Stopwatch.GetTimestamp();
             return Stopwatch.GetElapsedTime(await written.Task, at).TotalMilliseconds;
         }).ToList();
-        while (notifier.WaiterCount < 50) await Task.Yield();
+        while (notifier.WaiterCount < 50 && !waiters.Any(t => t.IsCompleted)) await Task.Delay(1);
         await deployments.PauseAsync(target, pause: round % 2 == 0, "bench");
         written.SetResult(Stopwatch.GetTimestamp());
         wakeups.AddRange(await Task.WhenAll(waiters));
@@ -119,7 +121,7 @@ try
     var index2 = (await deployments.GetAsync(target))!.ModifyIndex;
     var open = Enumerable.Range(0, 1000).Select(_ => BlockingQuery.RunAsync(notifier, clock, index2, TimeSpan.FromMinutes(5), w => w.DeploymentIds.Contains(target),
         async ct => { var d = await deployments.GetAsync(target, ct); return ((object?)d, d!.ModifyIndex); }, hold.Token)).ToList();
-    while (notifier.WaiterCount < 1000) await Task.Delay(10);
+    while (notifier.WaiterCount < 1000 && !open.Any(t => t.IsCompleted)) await Task.Delay(10);
     GC.Collect(2, GCCollectionMode.Forced, true, true);
     var after = GC.GetTotalMemory(true);
     var threadsAfter = Process.GetCurrentProcess().Threads.Count;
