@@ -272,6 +272,19 @@ public sealed partial class NomadContractTests(AppFixture fixture)
         Assert.Empty(Ok(await SendAsync("GET", "/v1/deployments?namespace=edge")).EnumerateArray());
         Assert.Superset(ids.ToHashSet(), Ok(await SendAsync("GET", "/v1/deployments?namespace=%2A")).EnumerateArray().Select(d => d.GetProperty("ID").GetString()!).ToHashSet());
         Assert.Equal(JsonValueKind.Null, Ok(await SendAsync("GET", "/v1/job/no-such-job/deployment")).ValueKind);
+
+        // Nomad's filter language, over Nomad's field names, applied while paging.
+        var middleJob = Ok(await SendAsync("GET", $"/v1/deployment/{ids[1]}")).GetProperty("JobID").GetString()!;
+        var filtered = Ok(await SendAsync("GET", "/v1/deployments?filter=" + Uri.EscapeDataString($"JobID == \"{middleJob}\" and TaskGroups[\"web\"].DesiredTotal == 2")));
+        Assert.Equal([ids[1]], filtered.EnumerateArray().Select(d => d.GetProperty("ID").GetString()!));
+        var paged = await SendAsync("GET", "/v1/deployments?per_page=1&filter=" + Uri.EscapeDataString("JobID matches \"^page-\""));
+        Assert.Single(Ok(paged).EnumerateArray());
+        Assert.True(paged.Headers.ContainsKey("X-Nomad-NextToken"));
+        var bad = await SendAsync("GET", "/v1/deployments?filter=" + Uri.EscapeDataString("Status == "));
+        Assert.Equal(400, bad.Status);
+        Assert.StartsWith("failed to read filter expression:", bad.Body);
+        var unknown = await SendAsync("GET", "/v1/deployments?filter=" + Uri.EscapeDataString("NoSuchField == 1"));
+        Assert.Equal(400, unknown.Status);
     }
 
     [Fact]

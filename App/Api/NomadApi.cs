@@ -4,6 +4,7 @@ using Dashboard.App.Auth;
 using Dashboard.Data;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Canaries;
+using Dashboard.Data.Canaries.Filtering;
 
 namespace Dashboard.App.Api;
 
@@ -354,12 +355,34 @@ public static class GoDuration
     }
 }
 
-/// <summary>Where the filter expression plugs in: evaluated against Nomad's own field names (<see cref="NomadDeployment"/>).</summary>
+/// <summary>
+/// The <c>filter</c> expression (Nomad's go-bexpr language, <see cref="NomadFilter"/>), evaluated
+/// against what the client receives (<see cref="NomadDeployment"/>: Nomad's field names), while paging.
+/// </summary>
 public static class NomadFilters
 {
     public static Func<CanaryDeployment, bool>? Deployments(string expression)
     {
         if (string.IsNullOrWhiteSpace(expression)) return null;
-        throw new ValidationException("filter", "filter not supported yet");
+        NomadFilter filter;
+        try
+        {
+            filter = NomadFilter.Parse(expression);
+        }
+        catch (FilterSyntaxException ex)
+        {
+            throw new ValidationException("filter", $"failed to read filter expression: {ex.Message}");
+        }
+        return d =>
+        {
+            try
+            {
+                return filter.Matches(NomadJson.Deployment(d));
+            }
+            catch (FilterEvaluationException ex)
+            {
+                throw new ValidationException("filter", $"failed to read result page: {ex.Message}");
+            }
+        };
     }
 }

@@ -46,9 +46,21 @@ public sealed class DeploymentService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var index = await db.CanaryDeployments.MaxAsync(d => (long?)d.ModifyIndex, ct) ?? 1;
         var query = db.CanaryDeployments.AsNoTracking();
-        if (q.Namespace != "*") query = query.Where(d => d.Namespace == q.Namespace);
         var byId = !string.IsNullOrEmpty(q.Prefix);
-        if (byId) query = query.Where(d => d.Id.StartsWith(q.Prefix!));
+        if (q.Namespace != "*")
+        {
+            // With a prefix the id range is the selective part: `|| ''` keeps SQLite's planner off the
+            // namespace index, which would read every deployment of the namespace and sort them.
+            query = byId ? query.Where(d => d.Namespace + "" == q.Namespace) : query.Where(d => d.Namespace == q.Namespace);
+        }
+        if (byId)
+        {
+            // A range on the key, which an index serves (LIKE 'ab%' is case-insensitive on SQLite and scans).
+            // Ids are lowercase hex and dashes, all below '~'.
+            var from = q.Prefix!;
+            var to = from + "~";
+            query = query.Where(d => string.Compare(d.Id, from) >= 0 && string.Compare(d.Id, to) < 0);
+        }
 
         var wanted = q.PerPage > 0 ? q.PerPage : int.MaxValue;
         var items = new List<CanaryDeployment>();

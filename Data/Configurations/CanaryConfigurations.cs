@@ -69,8 +69,9 @@ internal sealed class CanaryDeploymentConfiguration : IEntityTypeConfiguration<C
                 v => JsonSerializer.Serialize(v, Json).GetHashCode(),
                 v => JsonSerializer.Deserialize<Dictionary<string, DeploymentGroupState>>(JsonSerializer.Serialize(v, Json), Json)!));
         b.HasOne<CanaryJob>().WithMany().HasForeignKey(x => new { x.Namespace, x.JobId }).OnDelete(DeleteBehavior.Cascade);
-        b.HasIndex(x => new { x.Namespace, x.CreateIndex });
-        b.HasIndex(x => x.CreateIndex);
+        // Nomad's list order (create index, then id), per namespace and across all: pages read straight off these.
+        b.HasIndex(x => new { x.Namespace, x.CreateIndex, x.Id });
+        b.HasIndex(x => new { x.CreateIndex, x.Id });
         b.HasIndex(x => x.ModifyIndex);
         b.HasIndex(x => new { x.Namespace, x.JobId, x.CreateIndex });
         b.HasIndex(x => new { x.Active, x.NextCheckAt });

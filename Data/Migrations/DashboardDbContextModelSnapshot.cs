@@ -372,13 +372,13 @@ namespace Dashboard.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CreateIndex");
-
                     b.HasIndex("ModifyIndex");
 
                     b.HasIndex("Active", "NextCheckAt");
 
-                    b.HasIndex("Namespace", "CreateIndex");
+                    b.HasIndex("CreateIndex", "Id");
+
+                    b.HasIndex("Namespace", "CreateIndex", "Id");
 
                     b.HasIndex("Namespace", "JobId", "CreateIndex");
 
