@@ -28,6 +28,7 @@ builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddApiErrors();
 builder.Services.AddDashboardObservability(builder.Configuration);
+builder.Services.AddApiDocuments();
 
 // Circuit options, chosen for many long-lived live pages and slow wall screens; the reasons are in
 // docs/ARCHITECTURE.md ("Live pages", circuit options).
@@ -76,6 +77,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthEndpoints();
 app.MapMetrics();
+app.MapApiDocuments();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapPacketApi();

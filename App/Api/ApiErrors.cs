@@ -78,9 +78,15 @@ public static class ApiErrors
         // A page, hub or dashboard route answers its own way; only "no route" and routing's own
         // 405 endpoint (a plain Endpoint, not a RouteEndpoint) fall back to the path's family.
         if (endpoint is RouteEndpoint) return null;
+        return FormatForPath(context.Request.Path);
+    }
+
+    /// <summary>The error format of the API family that owns <paramref name="path"/>; null outside every family.</summary>
+    public static IApiErrorFormat? FormatForPath(PathString path)
+    {
         foreach (var (prefix, family) in Families)
         {
-            if (context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)) return family;
+            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)) return family;
         }
         return null;
     }
