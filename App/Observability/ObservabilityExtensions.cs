@@ -48,6 +48,7 @@ public static class ObservabilityExtensions
     public static IServiceCollection AddDashboardObservability(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<StateCounts>();
+        services.AddSingleton<SystemStatusService>();
         services.AddSingleton<DashboardMetrics>();
         services.AddSingleton<RequestObserver>();
         services.AddSingleton<CircuitHandler, CircuitCounter>();
