@@ -24,5 +24,6 @@ public sealed class DocsBrowserTests(AppFixture fixture, BrowserFixture browser)
             // The viewport, not the full page: a whole API reference is thousands of pixels tall.
             if (name is "packet" or "mender") await page.ScreenshotAsync(new() { Path = Screenshots.PathFor($"docs-{name}-light") });
         }
+        await page.Context.CloseAsync();
     }
 }

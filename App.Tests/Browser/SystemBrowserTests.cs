@@ -22,6 +22,7 @@ public sealed class SystemBrowserTests(AppFixture fixture, BrowserFixture browse
         Assert.True(int.Parse(await page.Locator("[data-testid=system-circuits]").TextContentAsync() ?? "0", System.Globalization.CultureInfo.InvariantCulture) >= 1);
         await Assertions.Expect(page.Locator("[data-testid=system-nodes] tbody tr").First).ToBeVisibleAsync();
         await system.ScreenshotAsync($"system-{name}");
+        await page.Context.CloseAsync();
     }
 
     private sealed class SystemPage(IPage page) : BasePage(page);
