@@ -2,6 +2,7 @@ using Dashboard.App;
 using Dashboard.App.Api;
 using Dashboard.App.Auth;
 using Dashboard.App.Components;
+using Dashboard.App.Observability;
 using Dashboard.App.Realtime;
 using Dashboard.Data;
 using Dashboard.Jobs;
@@ -26,6 +27,8 @@ builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProte
 builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddApiErrors();
+builder.Services.AddDashboardObservability(builder.Configuration);
+builder.Services.AddApiDocuments();
 
 // Circuit options, chosen for many long-lived live pages and slow wall screens; the reasons are in
 // docs/ARCHITECTURE.md ("Live pages", circuit options).
@@ -65,6 +68,7 @@ if (!app.Environment.IsDevelopment())
     });
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseRequestObserver();
 app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -72,6 +76,8 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapHealthEndpoints();
+app.MapMetrics();
+app.MapApiDocuments();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();

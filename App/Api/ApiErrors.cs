@@ -39,7 +39,7 @@ public sealed class JsonErrorFormat : IApiErrorFormat
     }
 }
 
-public static class ApiErrors
+public static partial class ApiErrors
 {
     // The paths each family owns, longest first. A request that no route matched (an unknown path,
     // a wrong verb) has no route-group metadata, yet its caller is still that family's client and
@@ -78,17 +78,40 @@ public static class ApiErrors
         // A page, hub or dashboard route answers its own way; only "no route" and routing's own
         // 405 endpoint (a plain Endpoint, not a RouteEndpoint) fall back to the path's family.
         if (endpoint is RouteEndpoint) return null;
+        return FormatForPath(context.Request.Path);
+    }
+
+    /// <summary>The error format of the API family that owns <paramref name="path"/>; null outside every family.</summary>
+    public static IApiErrorFormat? FormatForPath(PathString path)
+    {
         foreach (var (prefix, family) in Families)
         {
-            if (context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)) return family;
+            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)) return family;
         }
         return null;
     }
 
     public static bool IsApiRequest(HttpContext context) => FormatFor(context) is not null;
 
-    public static Task WriteAsync(HttpContext context, int status, string message, string? field = null) =>
-        (FormatFor(context) ?? JsonErrorFormat.Instance).WriteAsync(context, status, message, field);
+    public static Task WriteAsync(HttpContext context, int status, string message, string? field = null)
+    {
+        LogRefused(context, status, message, field);
+        return (FormatFor(context) ?? JsonErrorFormat.Instance).WriteAsync(context, status, message, field);
+    }
+
+    /// <summary>
+    /// The one log line for a refused API request: what was asked, the answer, and why, in the
+    /// request's logging scope (so with its request id). Unexpected failures are logged by
+    /// <see cref="ApiExceptionHandler"/> as errors instead.
+    /// </summary>
+    public static void LogRefused(HttpContext context, int status, string message, string? field = null)
+    {
+        if (context.RequestServices?.GetService(typeof(ILoggerFactory)) is not ILoggerFactory factory) return;
+        Refused(factory.CreateLogger(typeof(ApiErrors).FullName!), context.Request.Method, context.Request.Path, status, field ?? "-", message);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused {Method} {Path} with {Status} (field {Field}): {Reason}")]
+    private static partial void Refused(ILogger logger, string method, string path, int status, string field, string reason);
 
     /// <summary>An <see cref="IResult"/> that writes the error in the endpoint's format.</summary>
     public static IResult Result(int status, string message, string? field = null) => new ErrorResult(status, message, field);

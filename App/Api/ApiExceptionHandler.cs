@@ -30,7 +30,7 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         }
         else
         {
-            LogMapped(context.Request.Method, context.Request.Path, status, exception.GetType().Name, message);
+            ApiErrors.LogRefused(context, status, message, field);
         }
         await format.WriteAsync(context, status, message, field);
         return true;
@@ -55,9 +55,6 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure answering {Method} {Path}; request id {RequestId}")]
     private partial void LogUnexpected(Exception exception, string method, string path, string requestId);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Method} {Path} answered {Status} for {Exception}: {Message}")]
-    private partial void LogMapped(string method, string path, int status, string exception, string message);
 }
 
 public static class ApiErrorPipeline
@@ -98,7 +95,6 @@ public static class ApiErrorPipeline
         if (response.StatusCode < 400 || response.HasStarted || response.ContentLength is not null
             || !string.IsNullOrEmpty(response.ContentType) || HttpMethods.IsHead(context.Request.Method))
             return;
-        var format = ApiErrors.FormatFor(context) ?? JsonErrorFormat.Instance;
-        await format.WriteAsync(context, response.StatusCode, ApiErrors.Describe(response.StatusCode));
+        await ApiErrors.WriteAsync(context, response.StatusCode, ApiErrors.Describe(response.StatusCode));
     }
 }

@@ -1,0 +1,44 @@
+using Dashboard.App.Api;
+using Microsoft.AspNetCore.Routing.Patterns;
+
+namespace Dashboard.App.Observability;
+
+/// <summary>
+/// Counts API work from the outside, by the matched route pattern and the answer's status, so the
+/// API families' endpoint files need no metrics calls: change events and device status reports
+/// that were accepted, and Nomad blocking queries while they wait. It also opens the request's
+/// logging scope with the family's request id (Mender's <c>X-MEN-RequestID</c> on Mender routes),
+/// so every log line written while the request runs carries the id its caller can quote.
+/// </summary>
+public sealed class RequestObserver(DashboardMetrics metrics, ILogger<RequestObserver> logger) : IMiddleware
+{
+    // Route patterns (group prefix included) whose accepted answer means one unit of work was taken in.
+    private static readonly Dictionary<(string Method, string Pattern), Action<DashboardMetrics>> Accepted = new()
+    {
+        [("POST", "/data/events/deployments/start")] = m => m.ChangeEventIngested("bigpanda"),
+        [("POST", "/data/events/deployments/end")] = m => m.ChangeEventIngested("bigpanda"),
+        [("POST", "/data/changes")] = m => m.ChangeEventIngested("changes-api"),
+        [("PUT", "/api/devices/v1/deployments/device/deployments/{id}/status")] = m => m.DeviceStatusReported(),
+    };
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var endpoint = context.GetEndpoint() as RouteEndpoint;
+        var format = ApiErrors.FormatFor(context);
+        var requestId = format?.RequestId(context) ?? context.TraceIdentifier;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = requestId });
+        using var blocking = IsBlockingQuery(context, format) ? metrics.BlockingQueryOpened() : null;
+
+        await next(context);
+
+        if (endpoint is not null && context.Response.StatusCode is >= 200 and < 300
+            && Accepted.TryGetValue((context.Request.Method, Normalize(endpoint.RoutePattern)), out var count))
+            count(metrics);
+    }
+
+    // Nomad's client blocks by sending the index it last saw; without one a read answers at once.
+    private static bool IsBlockingQuery(HttpContext context, IApiErrorFormat? format) =>
+        format is NomadErrorFormat && HttpMethods.IsGet(context.Request.Method) && context.Request.Query.ContainsKey("index");
+
+    private static string Normalize(RoutePattern pattern) => "/" + (pattern.RawText ?? "").Trim('/');
+}
