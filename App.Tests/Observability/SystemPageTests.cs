@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Bunit;
 using Dashboard.App.Components.Pages.Operations;
 using Dashboard.App.Observability;
@@ -19,8 +18,7 @@ public sealed class SystemPageTests : MudBunitContext
     {
         await using var data = await DataServices.MigratedAsync();
         await File.WriteAllBytesAsync(Path.Combine(data.DataDirectory, "blob.bin"), new byte[3 * 1024 * 1024], Xunit.TestContext.Current.CancellationToken);
-        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var metrics = new DashboardMetrics(meters.GetRequiredService<IMeterFactory>(),
+        using var metrics = new DashboardMetrics(
             new StateCounts(data.Get<IDbContextFactory<DashboardDbContext>>(), data.Clock, NullLogger<StateCounts>.Instance));
         metrics.CircuitOpened();
         metrics.CircuitOpened();

@@ -29,11 +29,17 @@ public sealed class RequestObserver(DashboardMetrics metrics, ILogger<RequestObs
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = requestId });
         using var blocking = IsBlockingQuery(context, format) ? metrics.BlockingQueryOpened() : null;
 
+        if (endpoint is not null && Accepted.TryGetValue((context.Request.Method, Normalize(endpoint.RoutePattern)), out var count))
+        {
+            // Counted as the answer starts, not after it: a caller that scrapes right after its
+            // accepted request must already see it counted.
+            context.Response.OnStarting(() =>
+            {
+                if (context.Response.StatusCode is >= 200 and < 300) count(metrics);
+                return Task.CompletedTask;
+            });
+        }
         await next(context);
-
-        if (endpoint is not null && context.Response.StatusCode is >= 200 and < 300
-            && Accepted.TryGetValue((context.Request.Method, Normalize(endpoint.RoutePattern)), out var count))
-            count(metrics);
     }
 
     // Nomad's client blocks by sending the index it last saw; without one a read answers at once.
