@@ -48,6 +48,8 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
         services.AddCanaryJobs();
         services.AddSingleton<IReconcileStep, Webhooks.WebhookReconcileStep>();
+        services.AddSingleton<Demo.DemoActivity>();
+        services.AddHostedService<Demo.DemoActivityHost>();
         return services;
     }
 
