@@ -55,7 +55,7 @@ public sealed class DemoActivity(
         public int FailingVersionEvery { get; init; } = 3;
     }
 
-    private static readonly string[] Components = ["checkout-api", "payments", "search", "inventory-db", "auth", "billing-worker"];
+    public static readonly IReadOnlyList<string> Components = ["checkout-api", "payments", "search", "inventory-db", "auth", "billing-worker"];
     private static readonly string[] Tools = ["GitHub Actions", "Jenkins", "Argo CD", "Spinnaker"];
 
     private Random _random = new();
@@ -108,7 +108,7 @@ public sealed class DemoActivity(
         if (open.Count - open.Count(c => Now - c.StartedAt >= Fate(c.Id.ToString()).Duration) < _pace.MaxChangesInFlight && _random.NextDouble() < 0.35)
         {
             var hosts = await FleetHostsAsync(ct);
-            var component = Components[_random.Next(Components.Length)];
+            var component = Components[_random.Next(Components.Count)];
             await changes.StartAsync(new DeploymentStart(component, $"1.{_random.Next(2, 9)}.{_random.Next(0, 40)}",
                 [.. hosts.OrderBy(_ => _random.Next()).Take(_random.Next(1, 4))],
                 Description: $"{Tools[_random.Next(Tools.Length)]} run {_random.Next(1000, 9999)}", Owner: Actor, Source: Actor), ct);
