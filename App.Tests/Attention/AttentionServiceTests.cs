@@ -32,9 +32,8 @@ public sealed class AttentionServiceTests : IAsyncLifetime
     [Fact]
     public async Task List_ShowsAFailedRollout_UntilSomeoneAcknowledgesIt()
     {
-        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services, 1);
-        Assert.NotNull(await _services.Get<DeviceDeploymentService>().NextAsync(ids[0], AttentionTestData.Provides(), Ct));
-        await _services.Get<DeviceDeploymentService>().ReportStatusAsync(ids[0], rollout.Id, "failure", null, Ct);
+        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services.Provider, Now, 1);
+        await AttentionTestData.FailAsync(_services.Provider, rollout.Id, ids);
         _services.Clock.Advance(TimeSpan.FromMinutes(3));
 
         var item = Assert.Single((await Attention.ListAsync(Ct)).Items);
@@ -82,7 +81,7 @@ public sealed class AttentionServiceTests : IAsyncLifetime
     [Fact]
     public async Task List_ShowsTheRolloutStoppedByItsGuard_AsCritical_UntilResumed()
     {
-        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services, 10, guardPercent: 10);
+        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services.Provider, Now, 10, guardPercent: 10);
         var devices = _services.Get<DeviceDeploymentService>();
         for (var i = 0; i < 2; i++)
         {
@@ -102,7 +101,7 @@ public sealed class AttentionServiceTests : IAsyncLifetime
     [Fact]
     public async Task List_ShowsARolloutAsStalled_OnlyAfterTheConfiguredQuietTime_AndDropsItWhenADeviceMoves()
     {
-        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services, 2);
+        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services.Provider, Now, 2);
         var devices = _services.Get<DeviceDeploymentService>();
         await devices.NextAsync(ids[0], AttentionTestData.Provides(), Ct);
 

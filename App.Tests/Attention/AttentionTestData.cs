@@ -1,11 +1,11 @@
 using Dashboard.App.Tests.Infrastructure;
-using Dashboard.App.Tests.Rollouts;
 using Dashboard.Data;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.App.Tests.Attention;
 
@@ -47,17 +47,45 @@ internal static class AttentionTestData
         return d;
     }
 
-    /// <summary>A real rollout over <paramref name="devices"/> new devices, created through the rollout service (its phase starts now).</summary>
-    public static async Task<(Rollout Rollout, List<string> DeviceIds)> RolloutAsync(DataServices services, int devices, double? guardPercent = null)
+    /// <summary>
+    /// A real rollout over <paramref name="devices"/> new accepted devices (rows, as admission leaves them) and an
+    /// artifact row, created through the rollout service, so its phase starts now and it records its change event.
+    /// Works on the data services of a test and on a running app alike.
+    /// </summary>
+    public static async Task<(Rollout Rollout, List<string> DeviceIds)> RolloutAsync(IServiceProvider services, DateTime now, int devices, double? guardPercent = null)
     {
-        var ids = (await RolloutServiceTests.SeedDevicesAsync(services, devices)).Order(StringComparer.Ordinal).ToList();
-        var artifact = $"app-{Guid.NewGuid():N}"[..12];
-        await RolloutServiceTests.SeedArtifactAsync(services, artifact, "demo-device");
-        var rollout = await services.Get<RolloutService>().CreateAsync(new RolloutRequest
+        var factory = services.GetRequiredService<IDbContextFactory<DashboardDbContext>>();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var artifact = $"app-{tag}";
+        var ids = Enumerable.Range(0, devices).Select(i => $"{tag}-{i:D5}").ToList();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            if (!await db.Projects.AnyAsync(p => p.Id == MenderDeviceService.ProjectId))
+                db.Projects.Add(new Project { Id = MenderDeviceService.ProjectId, Name = "Mender", Slug = "mender" });
+            db.Devices.AddRange(ids.Select(id => new Device
+            {
+                Id = id, ProjectId = MenderDeviceService.ProjectId, Hostname = $"dev-{id}", AuthStatus = MenderAuthStatuses.Accepted,
+                DeviceType = "demo-device", IdentityData = $"{{\"mac\":\"{id}\"}}", CreatedAt = now, UpdatedAt = now,
+            }));
+            db.Artifacts.Add(new Artifact { Id = Guid.NewGuid().ToString(), Name = artifact, DeviceTypes = ["demo-device"], Metadata = "{}", FileName = "x.mender", ModifiedAt = now });
+            await db.SaveChangesAsync();
+        }
+        var rollout = await services.GetRequiredService<RolloutService>().CreateAsync(new RolloutRequest
         {
             Name = artifact, ArtifactName = artifact, DeviceIds = ids, FailureThresholdPercent = guardPercent,
         }, "test");
         return (rollout, ids);
+    }
+
+    /// <summary>Every device of the rollout takes it and fails: the rollout ends failed.</summary>
+    public static async Task FailAsync(IServiceProvider services, string rolloutId, IEnumerable<string> deviceIds)
+    {
+        var devices = services.GetRequiredService<DeviceDeploymentService>();
+        foreach (var id in deviceIds)
+        {
+            await devices.NextAsync(id, Provides());
+            await devices.ReportStatusAsync(id, rolloutId, "failure", null);
+        }
     }
 
     public static Dictionary<string, string> Provides(string artifact = "release-0") => new() { ["artifact_name"] = artifact, ["device_type"] = "demo-device" };

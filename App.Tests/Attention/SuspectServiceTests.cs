@@ -62,17 +62,12 @@ public sealed class SuspectServiceTests : IAsyncLifetime
     [Fact]
     public async Task List_ForAFailedRollout_MatchesItsDevicesHosts_AndLeavesOutItsOwnChangeEvent()
     {
-        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services, 2);
+        var (rollout, ids) = await AttentionTestData.RolloutAsync(_services.Provider, Now, 2);
         string[] hosts;
         await using (var db = _services.CreateDb()) hosts = [.. await db.Devices.Where(d => ids.Contains(d.Id)).Select(d => d.Hostname).OrderBy(h => h).ToListAsync(Ct)];
         var before = await ChangeAsync("firmware", "9", [hosts[0]], Now.AddMinutes(-20), Now.AddMinutes(-19));
         _services.Clock.Advance(TimeSpan.FromMinutes(1));
-        var devices = _services.Get<DeviceDeploymentService>();
-        foreach (var id in ids)
-        {
-            await devices.NextAsync(id, AttentionTestData.Provides(), Ct);
-            await devices.ReportStatusAsync(id, rollout.Id, "failure", null, Ct);
-        }
+        await AttentionTestData.FailAsync(_services.Provider, rollout.Id, ids);
 
         var report = await Suspects.ListAsync(SubjectKinds.Rollout, rollout.Id, Ct);
 
