@@ -19,6 +19,8 @@ public sealed class AttentionService(IDbContextFactory<DashboardDbContext> dbFac
     /// <summary>At most this many items per rule: an inbox of thousands is read as "everything is broken" anyway.</summary>
     public const int PerRule = 200;
 
+    private static readonly string[] FinalDeviceStatuses = [.. DeviceDeploymentStatuses.All.Where(DeviceDeploymentStatuses.IsFinal)];
+
     private static readonly string[] OwnSources = [TimelineSources.Batches, TimelineSources.Rollouts, TimelineSources.Deployments];
 
     public AttentionSettings Settings => settings;
@@ -138,20 +140,27 @@ public sealed class AttentionService(IDbContextFactory<DashboardDbContext> dbFac
         var started = await db.RolloutPhases.AsNoTracking()
             .Where(p => running.Contains(p.RolloutId) && p.StartedAt != null)
             .Select(p => new { p.RolloutId, p.Index, p.StartedAt }).ToListAsync(ct);
-        var devices = await db.DeviceDeployments.AsNoTracking()
-            .Where(d => running.Contains(d.RolloutId))
-            .Select(d => new { d.RolloutId, d.PhaseIndex, d.Status, d.StartedAt, d.FinishedAt }).ToListAsync(ct);
+        // Aggregated in the database: a rollout of 10,000 devices is two grouped rows here, not 10,000.
+        var activity = (await db.DeviceDeployments.AsNoTracking()
+                .Where(d => running.Contains(d.RolloutId))
+                .GroupBy(d => d.RolloutId)
+                .Select(g => new { RolloutId = g.Key, LastStart = g.Max(d => d.StartedAt), LastFinish = g.Max(d => d.FinishedAt) })
+                .ToListAsync(ct))
+            .ToDictionary(a => a.RolloutId);
+        var unfinished = await db.DeviceDeployments.AsNoTracking()
+            .Where(d => running.Contains(d.RolloutId) && !FinalDeviceStatuses.Contains(d.Status))
+            .GroupBy(d => new { d.RolloutId, d.PhaseIndex })
+            .Select(g => new { g.Key.RolloutId, g.Key.PhaseIndex, Count = g.Count() })
+            .ToListAsync(ct);
         foreach (var r in open.Where(r => r.State == RolloutStates.InProgress))
         {
             var phases = started.Where(p => p.RolloutId == r.Id).ToList();
             if (phases.Count == 0) continue;
             var lastPhase = phases.Max(p => p.Index);
-            var mine = devices.Where(d => d.RolloutId == r.Id).ToList();
-            var waiting = mine.Count(d => d.PhaseIndex <= lastPhase && !DeviceDeploymentStatuses.IsFinal(d.Status));
+            var waiting = unfinished.Where(u => u.RolloutId == r.Id && u.PhaseIndex <= lastPhase).Sum(u => u.Count);
             if (waiting == 0) continue;
-            var lastProgress = new[] { r.UpdatedAt, phases.Max(p => p.StartedAt!.Value) }
-                .Concat(mine.Select(d => d.StartedAt ?? DateTime.MinValue))
-                .Concat(mine.Select(d => d.FinishedAt ?? DateTime.MinValue)).Max();
+            var devices = activity.GetValueOrDefault(r.Id);
+            var lastProgress = new[] { r.UpdatedAt, phases.Max(p => p.StartedAt!.Value), devices?.LastStart ?? DateTime.MinValue, devices?.LastFinish ?? DateTime.MinValue }.Max();
             if (now - lastProgress < settings.StalledRollout) continue;
             items.Add(new(AttentionKinds.RolloutStalled, AttentionSeverities.Warning, $"Rollout {r.Name} has made no device progress",
                 SubjectKinds.Rollout, r.Id, lastProgress, $"{waiting} device{(waiting == 1 ? "" : "s")} in started phases have not finished."));
