@@ -70,11 +70,15 @@ internal static class AttentionTestData
             db.Artifacts.Add(new Artifact { Id = Guid.NewGuid().ToString(), Name = artifact, DeviceTypes = ["demo-device"], Metadata = "{}", FileName = "x.mender", ModifiedAt = now });
             await db.SaveChangesAsync();
         }
-        var rollout = await services.GetRequiredService<RolloutService>().CreateAsync(new RolloutRequest
+        var rollouts = services.GetRequiredService<RolloutService>();
+        var rollout = await rollouts.CreateAsync(new RolloutRequest
         {
             Name = artifact, ArtifactName = artifact, DeviceIds = ids, FailureThresholdPercent = guardPercent,
         }, "test");
-        return (rollout, ids);
+        // The phase job, as the scheduler would run it: a no-op where creation already started the phase. On
+        // PostgreSQL creation left the rollout scheduled with its due phase unstarted (seen 2026-11-24; reported).
+        await rollouts.StartPhaseAsync(rollout.Id, 0);
+        return (await rollouts.GetAsync(rollout.Id), ids);
     }
 
     /// <summary>Every device of the rollout takes it and fails: the rollout ends failed.</summary>
