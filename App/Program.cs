@@ -45,6 +45,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
     hub.StreamBufferCapacity = 4;
 });
 builder.Services.AddSingleton<SharedLanes>();
+builder.Services.AddSingleton<SharedAttention>();
 builder.Services.AddMudServices();
 builder.Services.AddCascadingAuthenticationState();
 
@@ -82,6 +83,8 @@ app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();
 app.MapDeliveryMetricsApi();
+app.MapAttentionApi();
+app.MapSuspectsApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();

@@ -1,9 +1,11 @@
+using Dashboard.Data.Attention;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
+using Dashboard.Data.Suspects;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
@@ -52,6 +54,8 @@ public class DashboardDbContext : DbContext
     public DbSet<CanaryAllocation> CanaryAllocations => Set<CanaryAllocation>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<AttentionAcknowledgement> AttentionAcknowledgements => Set<AttentionAcknowledgement>();
+    public DbSet<SuspectMark> SuspectMarks => Set<SuspectMark>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

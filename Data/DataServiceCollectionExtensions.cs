@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dashboard.Data.Attention;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
@@ -45,6 +46,7 @@ public static class DataServiceCollectionExtensions
         services.AddCanaries();
         services.AddWebhooks();
         services.AddSingleton<DeliveryMetricsService>();
+        services.AddAttention();
         return services;
     }
 }
