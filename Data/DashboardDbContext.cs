@@ -3,6 +3,7 @@ using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
@@ -52,6 +53,9 @@ public class DashboardDbContext : DbContext
     public DbSet<CanaryAllocation> CanaryAllocations => Set<CanaryAllocation>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<Freeze> Freezes => Set<Freeze>();
+    public DbSet<FreezeOverride> FreezeOverrides => Set<FreezeOverride>();
+    public DbSet<FreezeWait> FreezeWaits => Set<FreezeWait>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

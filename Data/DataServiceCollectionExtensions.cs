@@ -5,6 +5,7 @@ using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Delivery;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
@@ -45,6 +46,7 @@ public static class DataServiceCollectionExtensions
         services.AddCanaries();
         services.AddWebhooks();
         services.AddSingleton<DeliveryMetricsService>();
+        services.AddSingleton<FreezeService>();
         return services;
     }
 }
