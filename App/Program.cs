@@ -82,6 +82,7 @@ app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();
 app.MapDeliveryMetricsApi();
+app.MapFreezesApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();
