@@ -85,6 +85,7 @@ app.MapWebhooksApi();
 app.MapDeliveryMetricsApi();
 app.MapAttentionApi();
 app.MapSuspectsApi();
+app.MapFreezesApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();

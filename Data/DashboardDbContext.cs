@@ -4,6 +4,7 @@ using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Suspects;
 using Dashboard.Data.Timeline;
@@ -56,6 +57,9 @@ public class DashboardDbContext : DbContext
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<AttentionAcknowledgement> AttentionAcknowledgements => Set<AttentionAcknowledgement>();
     public DbSet<SuspectMark> SuspectMarks => Set<SuspectMark>();
+    public DbSet<Freeze> Freezes => Set<Freeze>();
+    public DbSet<FreezeOverride> FreezeOverrides => Set<FreezeOverride>();
+    public DbSet<FreezeWait> FreezeWaits => Set<FreezeWait>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

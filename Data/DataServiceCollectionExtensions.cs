@@ -6,6 +6,7 @@ using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Delivery;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
@@ -47,6 +48,7 @@ public static class DataServiceCollectionExtensions
         services.AddWebhooks();
         services.AddSingleton<DeliveryMetricsService>();
         services.AddAttention();
+        services.AddSingleton<FreezeService>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dashboard.Data;
+using Dashboard.Data.Freezes;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 
@@ -32,6 +33,8 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         {
             ApiErrors.LogRefused(context, status, message, field);
         }
+        // Tools that honour Retry-After learn when the freeze ends; the message says it to people.
+        if (exception is FrozenException frozen) context.Response.Headers.RetryAfter = frozen.Until.ToString("R");
         await format.WriteAsync(context, status, message, field);
         return true;
     }
@@ -42,6 +45,7 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         ValidationException e => (format.ValidationStatus, e.Message, e.Field),
         NotFoundException e => (format.NotFoundStatus, e.Message, null),
         ConflictException e => (format.ConflictStatus, e.Message, null),
+        FrozenException e => (format.FrozenStatus, e.Message, "freeze"),
         DbUpdateConcurrencyException => (format.ConflictStatus, ConcurrencyMessage, null),
         // Minimal APIs wrap a body that does not bind; the JSON reader's reason is the useful part.
         BadHttpRequestException { InnerException: JsonException json } => (format.ValidationStatus, NotJson(json), "body"),

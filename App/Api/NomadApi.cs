@@ -65,7 +65,7 @@ public static class NomadApi
         if (jobId is not null && spec.ID != jobId) throw new ValidationException("Job.ID", "Job ID does not match name");
         long? enforce = NomadRequestReader.Bool(body, "EnforceIndex", "JobRegisterRequest.EnforceIndex") == true
             ? (long)(NomadRequestReader.UInt(body, "JobModifyIndex", "JobRegisterRequest.JobModifyIndex") ?? 0) : null;
-        var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct);
+        var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct, http.FreezeOverride());
         return Write(http, new NomadJobRegisterResponse(result.EvalId, NomadJson.U(result.EvalCreateIndex), NomadJson.U(result.JobModifyIndex), "", NomadJson.U(result.Index), 0, true), result.Index);
     }
 

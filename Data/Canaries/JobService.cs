@@ -1,3 +1,4 @@
+using Dashboard.Data.Freezes;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Canaries;
@@ -9,7 +10,8 @@ public sealed record JobWithSpec(CanaryJob Job, CanaryJobVersion Version, JobSpe
 /// <summary>Nomad jobs: register a version, stop, revert, and the reads the API and the pages share.</summary>
 public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine)
 {
-    public Task<JobRegistration> RegisterAsync(JobSpec spec, string? actor, long? enforceIndex = null, CancellationToken ct = default) =>
+    public Task<JobRegistration> RegisterAsync(JobSpec spec, string? actor, long? enforceIndex = null, CancellationToken ct = default,
+        FreezeOverrideRequest? freezeOverride = null) =>
         writer.WriteAsync(async w =>
         {
             if (enforceIndex is { } expected)
@@ -19,12 +21,12 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
                 if (actual != expected)
                     throw new ValidationException("JobModifyIndex", $"Enforcing job modify index {expected}: job {(existing is null ? "does not exist" : $"exists with conflicting job modify index: {actual}")}");
             }
-            var outcome = await engine.RegisterAsync(w, spec, actor, ct);
+            var outcome = await engine.RegisterAsync(w, spec, actor, ct, freezeOverride: freezeOverride);
             return new JobRegistration(outcome.EvalId, w.Index, outcome.JobModifyIndex, w.Index, outcome.Version, outcome.DeploymentId);
         }, ct);
 
     /// <summary>Registers the next version of a job from the dialog's few fields (a new job when there is none).</summary>
-    public async Task<JobRegistration> DeployAsync(DeployRequest request, string? actor, CancellationToken ct = default)
+    public async Task<JobRegistration> DeployAsync(DeployRequest request, string? actor, CancellationToken ct = default, FreezeOverrideRequest? freezeOverride = null)
     {
         if (string.IsNullOrWhiteSpace(request.JobId)) throw new ValidationException("JobId", "Missing job ID");
         if (string.IsNullOrWhiteSpace(request.Group)) throw new ValidationException("Group", "Missing task group name");
@@ -62,7 +64,7 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
                 },
             };
         });
-        return await RegisterAsync(spec, actor, ct: ct);
+        return await RegisterAsync(spec, actor, ct: ct, freezeOverride: freezeOverride);
     }
 
     private static System.Text.Json.Nodes.JsonObject WithImage(System.Text.Json.Nodes.JsonObject? config, string image)

@@ -1,3 +1,4 @@
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -45,7 +46,8 @@ public sealed class RolloutService(
     StateRecorder recorder,
     ProgressNotifier progress,
     IWorkScheduler scheduler,
-    TimeProvider clock)
+    TimeProvider clock,
+    FreezeService freezes)
 {
     public const string PhaseWork = "rollout.phase";
     public const string WatchWork = "rollout.watch";
@@ -65,12 +67,14 @@ public sealed class RolloutService(
         return new RolloutPreview(targets.Count, targets.Count(t => Compatible(artifacts, t.DeviceType)), plans);
     }
 
-    public async Task<Rollout> CreateAsync(RolloutRequest request, string? actor, CancellationToken ct = default)
+    /// <summary>Creates the rollout; a freeze on it refuses (<see cref="FrozenException"/>) unless an administrator overrides it.</summary>
+    public async Task<Rollout> CreateAsync(RolloutRequest request, string? actor, CancellationToken ct = default, FreezeOverrideRequest? freezeOverride = null)
     {
         Validate(request);
         var targets = await TargetsAsync(request, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var artifacts = await ArtifactsAsync(db, request.ArtifactName!, ct);
+        var admission = await freezes.AdmitAsync(db, FreezeTarget(request.ArtifactName!), freezeOverride, ct);
         var now = Now;
         var plans = RolloutPlanner.Plan(targets.Count, request.Phases, now);
 
@@ -123,6 +127,7 @@ public sealed class RolloutService(
         }
         RolloutStateMachine.Created(db, recorder, rollout,
             $"Rollout {rollout.Name} of {rollout.ArtifactName} to {targets.Count} device{(targets.Count == 1 ? "" : "s")} created ({plans.Count} phase{(plans.Count == 1 ? "" : "s")})");
+        freezes.RecordOverrides(db, admission, RolloutStateMachine.Subject(rollout));
         await db.SaveChangesAsync(ct);
         await DeviceDeploymentRows.InsertAsync(db, rows, ct);
         if (rollout.Phases[0].StartAt <= now) await StartDuePhasesAsync(db, rollout, now, ct);
@@ -156,10 +161,24 @@ public sealed class RolloutService(
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
+    /// <summary>What a freeze must name to hold a rollout: the artifact, or the Mender devices' project.</summary>
+    public static FreezeTarget FreezeTarget(string artifactName) => new(SubjectKinds.Rollout, MenderDeviceService.ProjectId, artifactName);
+
+    /// <summary>
+    /// Starts every phase that is due, unless a freeze holds the rollout: then the phases wait, the
+    /// timeline says until when, and the phase job is scheduled again for the freeze's end.
+    /// </summary>
     private async Task StartDuePhasesAsync(DashboardDbContext db, Rollout rollout, DateTime now, CancellationToken ct)
     {
         var due = rollout.Phases.OrderBy(p => p.Index).Where(p => p.StartedAt is null && p.StartAt <= now).ToList();
         if (due.Count == 0) return;
+        if (await freezes.HoldAsync(db, FreezeTarget(rollout.ArtifactName), rollout.Id, ct) is { } hold)
+        {
+            await freezes.RecordWaitAsync(db, RolloutStateMachine.Subject(rollout), hold, $"Rollout {rollout.Name}: phase {due[0].Index + 1} of {rollout.Phases.Count}", ct);
+            scheduler.Schedule(PhaseItem(rollout, due[0]), hold.Until);
+            return;
+        }
+        await FreezeService.ReleaseAsync(db, SubjectKinds.Rollout, rollout.Id, ct);
         foreach (var phase in due) phase.StartedAt = now;
         var which = due.Count == 1 ? $"phase {due[0].Index + 1} of {rollout.Phases.Count}" : $"phases {due[0].Index + 1}-{due[^1].Index + 1} of {rollout.Phases.Count}";
         var devices = due.Sum(p => p.DeviceCount);
