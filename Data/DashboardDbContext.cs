@@ -1,3 +1,4 @@
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
@@ -52,6 +53,7 @@ public class DashboardDbContext : DbContext
     public DbSet<CanaryAllocation> CanaryAllocations => Set<CanaryAllocation>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

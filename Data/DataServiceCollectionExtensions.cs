@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
@@ -32,6 +33,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IDbContextFactory<DashboardDbContext>, DashboardDbContextFactory>();
 
         services.AddSingleton<DatabaseInitializer>();
+        services.AddAudit();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserService>();
         services.AddSingleton<TimelineService>();
