@@ -22,6 +22,7 @@ builder.Services.AddDashboardData();
 builder.Services.AddDashboardJobs();
 builder.Services.AddDashboardAuth();
 builder.Services.AddKiosk();
+builder.Services.AddActorContext();
 builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
@@ -72,6 +73,7 @@ app.UseRequestObserver();
 app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseActorContext();
 app.UseAntiforgery();
 
 app.MapStaticAssets();

@@ -12,6 +12,8 @@ public static class AuditActions
 {
     public const string SignIn = "signin";
     public const string SignOut = "signout";
+    /// <summary>A token handed out by a sign-in (mender-cli's login), not created by an administrator.</summary>
+    public const string TokenSignIn = "signin.token";
 
     public const string UserCreate = "user.create";
     public const string UserRole = "user.role";
@@ -57,7 +59,7 @@ public static class AuditActions
 
     /// <summary>The least role a person needs for <paramref name="action"/>; null when anyone may (signing in).</summary>
     public static string? RequiredRole(string action) =>
-        action is SignIn or SignOut ? null
+        action is SignIn or SignOut || action.StartsWith("signin.", StringComparison.Ordinal) ? null
         : AdminPrefixes.Any(p => action.StartsWith(p, StringComparison.Ordinal)) ? Roles.Admin
         : Roles.Operator;
 }
