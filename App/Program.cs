@@ -83,6 +83,8 @@ app.MapApiDocuments();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();
+app.MapUsersApi();
+app.MapAuditApi();
 app.MapDeliveryMetricsApi();
 app.MapPacketApi();
 app.MapBigPandaApi();

@@ -32,6 +32,7 @@ public static class ActorContext
     public static IApplicationBuilder UseActorContext(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         using var _ = AmbientActorContext.Begin(From(context.User, context.Connection.RemoteIpAddress));
+        var audit = context.RequestServices.GetRequiredService<AuditLog>();
         try
         {
             await next(context);
@@ -40,9 +41,10 @@ public static class ActorContext
         {
             // The action's transaction is gone; the refusal is written on its own, then the
             // exception goes on to the family's error handler as before.
-            await context.RequestServices.GetRequiredService<AuditLog>().RefusedAsync(e, CancellationToken.None);
+            await audit.FinishAsync(e);
             throw;
         }
+        await audit.FinishAsync();
     });
 
     /// <summary>The actor a principal stands for: a person, an API token (or a kiosk signed in with one), or anonymous.</summary>
@@ -71,7 +73,7 @@ public static class ActorContext
 /// A circuit's events run as the signed-in person, with the role they hold now (read again, cached for a
 /// few seconds), so an administrator's demotion or disabling applies to pages already open.
 /// </summary>
-internal sealed class ActorCircuitHandler(AuthenticationStateProvider authentication, UserService users, IHttpContextAccessor http) : CircuitHandler
+internal sealed class ActorCircuitHandler(AuthenticationStateProvider authentication, UserService users, AuditLog audit, IHttpContextAccessor http) : CircuitHandler
 {
     // The circuit is created inside the SignalR connection's request; its address is the browser's.
     private readonly IPAddress? _remote = http.HttpContext?.Connection.RemoteIpAddress;
@@ -87,6 +89,16 @@ internal sealed class ActorCircuitHandler(AuthenticationStateProvider authentica
             role = state is null || state.Disabled ? "" : state.Role;
         }
         using var _ = AmbientActorContext.Begin(ActorContext.From(user, _remote, role));
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e)
+        {
+            await audit.FinishAsync(e);
+            throw;
+        }
+        // Pages catch refusals to show them; the one noted while the event ran is written now.
+        await audit.FinishAsync();
     };
 }

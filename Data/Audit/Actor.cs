@@ -32,12 +32,27 @@ public sealed class AuditOperation(Actor actor)
     public Actor Actor { get; } = actor;
 
     internal (string Action, string TargetKind, string? TargetId)? Attempted { get; set; }
+
+    /// <summary>The last refusal thrown in this operation since its attempt or its last audit entry (see <see cref="AmbientActorContext"/>).</summary>
+    internal Exception? Refusal { get; set; }
 }
 
-/// <summary>The <see cref="IActorContext"/> kept in an <see cref="AsyncLocal{T}"/>.</summary>
+/// <summary>
+/// The <see cref="IActorContext"/> kept in an <see cref="AsyncLocal{T}"/>. It also notes each refusal
+/// (<see cref="AuditLog.IsRefusal"/>) thrown inside an operation that attempted an action, when it is thrown:
+/// pages and endpoints catch refusals to show them (a snackbar, a field error, an API's error body), and the
+/// audit log must not depend on every one of those catch blocks remembering to report it.
+/// <see cref="AuditLog.FinishAsync"/> writes it when the operation ends.
+/// </summary>
 public sealed class AmbientActorContext : IActorContext
 {
     private static readonly AsyncLocal<AuditOperation?> CurrentOperation = new();
+
+    static AmbientActorContext() => AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+    {
+        // Runs for every exception in the process: one AsyncLocal read when no action is attempted.
+        if (CurrentOperation.Value is { Attempted: not null } operation && AuditLog.IsRefusal(e.Exception)) operation.Refusal = e.Exception;
+    };
 
     public Actor Current => CurrentOperation.Value?.Actor ?? Actor.System;
 

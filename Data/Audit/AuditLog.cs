@@ -11,8 +11,8 @@ namespace Dashboard.Data.Audit;
 /// The entry is added to the caller's context, so it commits or rolls back with the action. The actor
 /// comes from <see cref="IActorContext"/>, and a person without the role the action needs is refused
 /// here (<see cref="ForbiddenException"/>), whichever page or endpoint called.
-/// For refusals, a command also names what it attempts first (<see cref="Attempt"/>); when a domain
-/// exception then escapes, the web layer calls <see cref="RefusedAsync"/>, which writes the refused entry on
+/// For refusals, a command also names what it attempts first (<see cref="Attempt"/>); when a refusal is then
+/// thrown (caught by a page or not), the web layer's <see cref="FinishAsync"/> writes the refused entry on
 /// its own, after the action's transaction is gone. See docs/decisions/0008-audit-log.md.
 /// </summary>
 public sealed partial class AuditLog(IActorContext actors, IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger<AuditLog> logger)
@@ -29,7 +29,11 @@ public sealed partial class AuditLog(IActorContext actors, IDbContextFactory<Das
     public void Attempt(string action, string targetKind, string? targetId)
     {
         var operation = actors.Operation;
-        if (operation is not null) operation.Attempted = (action, targetKind, targetId);
+        if (operation is not null)
+        {
+            operation.Attempted = (action, targetKind, targetId);
+            operation.Refusal = null;
+        }
         Authorize(actors.Current, action);
     }
 
@@ -38,6 +42,8 @@ public sealed partial class AuditLog(IActorContext actors, IDbContextFactory<Das
     {
         actor ??= actors.Current;
         Authorize(actor, action);
+        // A refusal noted before this point was recovered from (a retried write); one after it rolls this entry back.
+        if (actors.Operation is { } operation) operation.Refusal = null;
         var entry = Entry(actor, action, targetKind, targetId, AuditOutcomes.Succeeded, detail);
         db.AuditEntries.Add(entry);
         return entry;
@@ -52,6 +58,17 @@ public sealed partial class AuditLog(IActorContext actors, IDbContextFactory<Das
     }
 
     /// <summary>
+    /// Ends the current operation for the audit log: when it attempted an action that did not go through
+    /// (<paramref name="escaped"/>, or a refusal thrown and caught on the way), writes the refused or failed entry.
+    /// The web layer calls it after each request and each circuit event.
+    /// </summary>
+    public Task<bool> FinishAsync(Exception? escaped = null)
+    {
+        var reason = escaped ?? actors.Operation?.Refusal;
+        return reason is null ? Task.FromResult(false) : RefusedAsync(reason);
+    }
+
+    /// <summary>
     /// The current operation's attempted action ended in <paramref name="reason"/>: writes it as refused
     /// (the domain's refusals) or failed (anything unexpected). Does nothing when nothing was attempted,
     /// and records an attempt once however many layers report it. Never throws: the caller is
@@ -62,6 +79,7 @@ public sealed partial class AuditLog(IActorContext actors, IDbContextFactory<Das
         var operation = actors.Operation;
         if (operation?.Attempted is not { } attempted) return false;
         operation.Attempted = null;
+        operation.Refusal = null;
         try
         {
             await RecordAsync(attempted.Action, attempted.TargetKind, attempted.TargetId,

@@ -22,7 +22,7 @@ public sealed record AuditQuery(string? Actor = null, string? Action = null, str
     }
 }
 
-public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, int Total);
+public sealed record AuditResults(IReadOnlyList<AuditEntry> Entries, int Total);
 
 /// <summary>Reads the audit log for the Audit page and <c>/api/audit</c>; writing is <see cref="AuditLog"/>'s.</summary>
 public sealed class AuditService(IDbContextFactory<DashboardDbContext> dbFactory)
@@ -30,7 +30,7 @@ public sealed class AuditService(IDbContextFactory<DashboardDbContext> dbFactory
     /// <summary>At most this many rows go into one CSV export; narrow the search for more.</summary>
     public const int MaxExport = 100_000;
 
-    public async Task<AuditPage> SearchAsync(AuditQuery query, int page = 0, int pageSize = 50, CancellationToken ct = default)
+    public async Task<AuditResults> SearchAsync(AuditQuery query, int page = 0, int pageSize = 50, CancellationToken ct = default)
     {
         query.Validate();
         if (page < 0) throw new ValidationException("page", "The page is 0 or more.");
@@ -39,7 +39,7 @@ public sealed class AuditService(IDbContextFactory<DashboardDbContext> dbFactory
         var filtered = Filter(db.AuditEntries.AsNoTracking(), query);
         var total = await filtered.CountAsync(ct);
         var entries = await filtered.OrderByDescending(e => e.Id).Skip(page * pageSize).Take(pageSize).ToListAsync(ct);
-        return new AuditPage(entries, total);
+        return new AuditResults(entries, total);
     }
 
     /// <summary>Every matching entry, newest first, at most <see cref="MaxExport"/>, read as it is written out.</summary>
