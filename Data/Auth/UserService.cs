@@ -42,7 +42,7 @@ public sealed partial class UserService(IDbContextFactory<DashboardDbContext> db
         var user = await VerifyAsync(userName, password, ct);
         var actor = new Actor(user?.UserName ?? (userName.Length == 0 ? "(empty)" : userName), ActorKinds.Person, user?.Role,
             SessionId: user is null ? null : sessionId, RemoteAddress: remoteAddress);
-        await audit.RecordAsync(AuditActions.SignIn, AuditTargets.User, user?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        await audit.RecordAsync(AuditActions.SignIn, AuditTargets.User, actor.Name,
             user is null ? AuditOutcomes.Refused : AuditOutcomes.Succeeded,
             user is null ? $"Wrong user name or password ({via})." : $"Signed in ({via}).", actor, ct);
         return user;
