@@ -5,6 +5,7 @@ using Dashboard.App.Api;
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
+using Dashboard.Data.Canaries;
 using TestContext = Xunit.TestContext;
 
 namespace Dashboard.App.Tests.Audit;
@@ -112,6 +113,41 @@ public sealed partial class RolesAndAuditApiTests(AppFixture fixture)
         Assert.Equal((AuditOutcomes.Refused, userName + "x"), (refusal.Outcome, refusal.TargetId));
         Assert.Contains("at least", refusal.Detail, StringComparison.Ordinal);
         Assert.Equal("127.0.0.1", success.RemoteAddress);
+    }
+
+    [Fact]
+    public async Task NomadPauseByAToken_IsAudited_AndTheSecondPauseIsRecordedAsRefused()
+    {
+        var job = Unique("auditjob");
+        var registration = await fixture.App.Service<JobService>().RegisterAsync(new JobSpec
+        {
+            ID = job, Name = job, Namespace = "default",
+            TaskGroups =
+            [
+                new TaskGroupSpec
+                {
+                    Name = "web", Count = 1,
+                    Update = new UpdateSpec { MinHealthyTime = TimeSpan.FromMinutes(5), HealthyDeadline = TimeSpan.FromMinutes(10), ProgressDeadline = TimeSpan.FromMinutes(15) },
+                    Tasks = [new TaskSpec { Name = "server", Driver = "docker", Config = new System.Text.Json.Nodes.JsonObject { ["image"] = "nginx:1.27" } }],
+                },
+            ],
+        }, "test", ct: Ct);
+        var deploymentId = registration.DeploymentId!;
+        var tokenName = Unique("nomadbot");
+        var token = await fixture.App.Service<TokenService>().CreateAsync(tokenName, [ApiScopes.DeploymentsWrite], "test", ct: Ct);
+        using var nomad = fixture.App.ApiClient("X-Nomad-Token", token.Secret);
+
+        var body = $"{{\"DeploymentID\":\"{deploymentId}\",\"Pause\":true}}";
+        using var paused = await nomad.PostAsync($"/v1/deployment/pause/{deploymentId}", new StringContent(body), Ct);
+        using var again = await nomad.PostAsync($"/v1/deployment/pause/{deploymentId}", new StringContent(body), Ct);
+
+        Assert.True(paused.StatusCode == HttpStatusCode.OK, $"{paused.StatusCode}: {await paused.Content.ReadAsStringAsync(Ct)}");
+        Assert.True(again.StatusCode == HttpStatusCode.Conflict, $"{again.StatusCode}: {await again.Content.ReadAsStringAsync(Ct)}");
+        using var admin = fixture.App.ApiClient();
+        var page = (await admin.GetFromJsonAsync<AuditApi.AuditPageDto>($"/api/audit?actor={tokenName}&target={deploymentId}", Ct))!;
+        Assert.Equal([AuditOutcomes.Refused, AuditOutcomes.Succeeded], page.Entries.Select(e => e.Outcome));
+        Assert.All(page.Entries, e => Assert.Equal((AuditActions.DeploymentPause, ActorKinds.Token, token.Token.Id), (e.Action, e.ActorKind, e.TokenId)));
+        Assert.Contains("already paused", page.Entries[0].Detail, StringComparison.Ordinal);
     }
 
     [Fact]
