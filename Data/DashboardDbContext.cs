@@ -1,4 +1,5 @@
 using Dashboard.Data.Attention;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
@@ -60,6 +61,7 @@ public class DashboardDbContext : DbContext
     public DbSet<Freeze> Freezes => Set<Freeze>();
     public DbSet<FreezeOverride> FreezeOverrides => Set<FreezeOverride>();
     public DbSet<FreezeWait> FreezeWaits => Set<FreezeWait>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dashboard.Data.Attention;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
@@ -34,6 +35,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IDbContextFactory<DashboardDbContext>, DashboardDbContextFactory>();
 
         services.AddSingleton<DatabaseInitializer>();
+        services.AddAudit();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserService>();
         services.AddSingleton<TimelineService>();

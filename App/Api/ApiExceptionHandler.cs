@@ -46,6 +46,7 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         NotFoundException e => (format.NotFoundStatus, e.Message, null),
         ConflictException e => (format.ConflictStatus, e.Message, null),
         FrozenException e => (format.FrozenStatus, e.Message, "freeze"),
+        ForbiddenException e => (StatusCodes.Status403Forbidden, e.Message, null),
         DbUpdateConcurrencyException => (format.ConflictStatus, ConcurrencyMessage, null),
         // Minimal APIs wrap a body that does not bind; the JSON reader's reason is the useful part.
         BadHttpRequestException { InnerException: JsonException json } => (format.ValidationStatus, NotJson(json), "body"),

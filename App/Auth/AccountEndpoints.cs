@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -15,7 +16,8 @@ public static class AccountEndpoints
             [FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl,
             HttpContext http, UserService users) =>
         {
-            var user = await users.VerifyAsync(username?.Trim() ?? "", password ?? "", http.RequestAborted);
+            var session = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+            var user = await users.SignInAsync(username ?? "", password ?? "", session, http.Connection.RemoteIpAddress?.ToString(), "sign-in form", http.RequestAborted);
             var target = SafeReturnUrl(returnUrl);
             if (user is null)
             {
@@ -26,14 +28,18 @@ public static class AccountEndpoints
                     new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     new Claim(ClaimTypes.Name, user.UserName),
                     new Claim(ClaimTypes.Role, user.Role),
+                    new Claim(ActorContext.SessionClaim, session),
+                    new Claim(ActorContext.StampClaim, user.SecurityStamp),
                 ],
                 CookieAuthenticationDefaults.AuthenticationScheme);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
             return Results.LocalRedirect(target);
         }).AllowAnonymous();
 
-        app.MapPost("/logout", async (HttpContext http) =>
+        app.MapPost("/logout", async (HttpContext http, AuditLog audit) =>
         {
+            if (ActorContext.UserId(http.User) is { } id)
+                await audit.RecordAsync(AuditActions.SignOut, AuditTargets.User, http.User.ActorName(), AuditOutcomes.Succeeded, null, ct: http.RequestAborted);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/login");
         });

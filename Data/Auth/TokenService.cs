@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Dashboard.Data.Audit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Auth;
@@ -10,7 +11,7 @@ public sealed record CreatedToken(ApiToken Token, string Secret);
 public sealed record TokenIdentity(int Id, string Name, IReadOnlyList<string> Scopes);
 
 /// <summary>Creates, validates and revokes API tokens. Secrets are stored as SHA-256 hashes.</summary>
-public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, AuditLog audit)
 {
     private const string SecretPrefix = "dsh_";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
@@ -24,8 +25,11 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
     public static string NewSecret() =>
         SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    public async Task<CreatedToken> CreateAsync(string name, IEnumerable<string> scopes, string? createdBy, string? secret = null, CancellationToken ct = default)
+    /// <param name="auditAction">How the creation shows on the audit log: an administrator's <see cref="AuditActions.TokenCreate"/>, or a sign-in's.</param>
+    public async Task<CreatedToken> CreateAsync(string name, IEnumerable<string> scopes, string? createdBy, string? secret = null, CancellationToken ct = default,
+        string auditAction = AuditActions.TokenCreate)
     {
+        audit.Attempt(auditAction, AuditTargets.Token, name);
         name = name.Trim();
         if (name.Length is 0 or > 100) throw new ValidationException("name", "A token needs a name of 1 to 100 characters.");
         var scopeList = scopes.Distinct().ToList();
@@ -45,6 +49,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ApiTokens.Add(token);
+        audit.Add(db, auditAction, AuditTargets.Token, name, $"Scopes: {string.Join(", ", scopeList)}.");
         await db.SaveChangesAsync(ct);
         _cache.TryRemove(token.SecretHash, out _);
         return new CreatedToken(token, secret);
@@ -72,10 +77,12 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
 
     public async Task<bool> RevokeAsync(int id, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.TokenRevoke, AuditTargets.Token, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id, ct);
         if (token is null || token.RevokedAt is not null) return false;
         token.RevokedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Add(db, AuditActions.TokenRevoke, AuditTargets.Token, token.Name, $"Token {token.Name} ({token.Prefix}…) revoked.");
         await db.SaveChangesAsync(ct);
         _cache.TryRemove(token.SecretHash, out _);
         return true;

@@ -1,4 +1,5 @@
 using Dashboard.Data.Freezes;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -47,7 +48,8 @@ public sealed class RolloutService(
     ProgressNotifier progress,
     IWorkScheduler scheduler,
     TimeProvider clock,
-    FreezeService freezes)
+    FreezeService freezes,
+    AuditLog audit)
 {
     public const string PhaseWork = "rollout.phase";
     public const string WatchWork = "rollout.watch";
@@ -70,6 +72,7 @@ public sealed class RolloutService(
     /// <summary>Creates the rollout; a freeze on it refuses (<see cref="FrozenException"/>) unless an administrator overrides it.</summary>
     public async Task<Rollout> CreateAsync(RolloutRequest request, string? actor, CancellationToken ct = default, FreezeOverrideRequest? freezeOverride = null)
     {
+        audit.Attempt(AuditActions.RolloutCreate, AuditTargets.Rollout, request.Name);
         Validate(request);
         var targets = await TargetsAsync(request, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -128,6 +131,7 @@ public sealed class RolloutService(
         RolloutStateMachine.Created(db, recorder, rollout,
             $"Rollout {rollout.Name} of {rollout.ArtifactName} to {targets.Count} device{(targets.Count == 1 ? "" : "s")} created ({plans.Count} phase{(plans.Count == 1 ? "" : "s")})");
         freezes.RecordOverrides(db, admission, RolloutStateMachine.Subject(rollout));
+        audit.Add(db, AuditActions.RolloutCreate, AuditTargets.Rollout, rollout.Id, $"{rollout.Name}: {rollout.ArtifactName} to {targets.Count} devices in {plans.Count} phases.");
         await db.SaveChangesAsync(ct);
         await DeviceDeploymentRows.InsertAsync(db, rows, ct);
         if (rollout.Phases[0].StartAt <= now) await StartDuePhasesAsync(db, rollout, now, ct);
@@ -234,6 +238,7 @@ public sealed class RolloutService(
     /// <summary>Mender's abort: devices that have not finished become <c>aborted</c> (and get 409 on their next report).</summary>
     public async Task AbortAsync(string rolloutId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.RolloutAbort, AuditTargets.Rollout, rolloutId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.FirstOrDefaultAsync(r => r.Id == rolloutId, ct) ?? throw new NotFoundException("Deployment", rolloutId);
@@ -246,6 +251,7 @@ public sealed class RolloutService(
         await RecountAsync(db, rolloutId, ct);
         rollout.StateReason = $"aborted by {actor}";
         await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.Aborted, $"Rollout {rollout.Name} aborted ({aborted} device{(aborted == 1 ? "" : "s")} not finished)", actor: actor, ct: ct);
+        audit.Add(db, AuditActions.RolloutAbort, AuditTargets.Rollout, rolloutId, $"{rollout.Name}: {aborted} devices not finished.");
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
@@ -254,6 +260,7 @@ public sealed class RolloutService(
     /// <summary>Resumes a rollout the failure guard stopped: due phases start now, later ones at their time.</summary>
     public async Task ResumeAsync(string rolloutId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.RolloutResume, AuditTargets.Rollout, rolloutId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.Include(r => r.Phases).FirstOrDefaultAsync(r => r.Id == rolloutId, ct) ?? throw new NotFoundException("Deployment", rolloutId);
@@ -261,6 +268,7 @@ public sealed class RolloutService(
         var now = Now;
         rollout.StateReason = null;
         await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.InProgress, $"Rollout {rollout.Name} resumed", actor: actor, ct: ct);
+        audit.Add(db, AuditActions.RolloutResume, AuditTargets.Rollout, rolloutId, rollout.Name);
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
