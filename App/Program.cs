@@ -4,6 +4,7 @@ using Dashboard.App.Auth;
 using Dashboard.App.Components;
 using Dashboard.App.Observability;
 using Dashboard.App.Realtime;
+using Dashboard.App.Security;
 using Dashboard.Data;
 using Dashboard.Jobs;
 using Hangfire;
@@ -68,11 +69,13 @@ if (!app.Environment.IsDevelopment())
     });
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseErrorPagesAsGets();
 app.UseRequestObserver();
 app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseFormProtection();
 
 app.MapStaticAssets();
 app.MapHealthEndpoints();
