@@ -56,6 +56,8 @@ await app.Services.GetRequiredService<DatabaseInitializer>()
     .InitializeAsync(settings, Path.Combine(AppContext.BaseDirectory, "demo-fleet.json"));
 JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
 
+app.UseSecurityHeaders();
+
 // Pages: the developer page in Development, the calm /error page in Production, /not-found for
 // unknown addresses. API requests never reach these: UseApiErrors, inside them, answers every
 // API failure in the calling family's own format.
