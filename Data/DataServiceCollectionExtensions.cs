@@ -34,6 +34,9 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<ISignInLockoutListener, LoggingLockoutListener>();
         services.AddSingleton<TimelineService>();
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();

@@ -62,7 +62,7 @@ public static class MenderDeviceAuthApi
         return Results.Text(result.Token, "application/jwt", Encoding.ASCII);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, UserService users, TokenService tokens, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext http, SignInService signIn, TokenService tokens, CancellationToken ct)
     {
         if (!AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization, out var header) ||
             !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
@@ -75,7 +75,7 @@ public static class MenderDeviceAuthApi
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0) return ApiErrors.Result(StatusCodes.Status401Unauthorized, "malformed basic auth credentials");
 
-        var user = await users.VerifyAsync(decoded[..colon], decoded[(colon + 1)..], ct);
+        var user = await signIn.SignInAsync(decoded[..colon], decoded[(colon + 1)..], http.Connection.RemoteIpAddress?.ToString(), ct);
         if (user is null) return ApiErrors.Result(StatusCodes.Status401Unauthorized, "unauthorized");
         // mender-cli keeps the body as its token and sends it as a Bearer header: an API token of our
         // own, scoped by the person's role, so it shows (and can be revoked) under Settings.
