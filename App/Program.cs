@@ -28,6 +28,7 @@ builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProte
 builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddApiErrors();
+builder.Services.AddDashboardRateLimits();
 builder.Services.AddDashboardObservability(builder.Configuration);
 builder.Services.AddApiDocuments();
 
@@ -74,6 +75,7 @@ app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages:
 app.UseErrorPagesAsGets();
 app.UseRequestObserver();
 app.UseApiErrors();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
@@ -86,6 +88,7 @@ app.MapApiDocuments();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();
+app.MapTokensApi();
 app.MapDeliveryMetricsApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
