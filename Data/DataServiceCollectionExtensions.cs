@@ -38,6 +38,10 @@ public static class DataServiceCollectionExtensions
         services.AddAudit();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<ISignInLockoutListener, LoggingLockoutListener>();
+        services.AddSingleton<ISignInLockoutListener, AuditLockoutListener>();
         services.AddSingleton<TimelineService>();
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();

@@ -48,5 +48,7 @@ public sealed class ApiToken
     public DateTime CreatedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+    /// <summary>When set, the token stops working at this moment (UTC), as if revoked then.</summary>
+    public DateTime? ExpiresAt { get; set; }
     public string? CreatedBy { get; set; }
 }

@@ -18,6 +18,8 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
 
     // Validations are on every API request; a short cache keeps the database out of the hot path.
     private readonly ConcurrentDictionary<string, (TokenIdentity? Identity, DateTime Until)> _cache = new();
+    private readonly ConcurrentDictionary<int, (bool Active, DateTime Until)> _activeCache = new();
+    private const int MaxCachedUnknown = 10_000;
 
     public static string HashSecret(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
@@ -27,7 +29,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
 
     /// <param name="auditAction">How the creation shows on the audit log: an administrator's <see cref="AuditActions.TokenCreate"/>, or a sign-in's.</param>
     public async Task<CreatedToken> CreateAsync(string name, IEnumerable<string> scopes, string? createdBy, string? secret = null, CancellationToken ct = default,
-        string auditAction = AuditActions.TokenCreate)
+        DateTime? expiresAtUtc = null, string auditAction = AuditActions.TokenCreate)
     {
         audit.Attempt(auditAction, AuditTargets.Token, name);
         name = name.Trim();
@@ -37,6 +39,9 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         var unknown = scopeList.Except(ApiScopes.All).ToList();
         if (unknown.Count > 0) throw new ValidationException("scopes", $"Unknown scope(s): {string.Join(", ", unknown)}.");
 
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (expiresAtUtc is { } expires && expires <= now) throw new ValidationException("expiresAt", "A token's expiry must be in the future.");
+
         secret ??= NewSecret();
         var token = new ApiToken
         {
@@ -44,7 +49,8 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
             Prefix = secret[..Math.Min(8, secret.Length)],
             SecretHash = HashSecret(secret),
             Scopes = scopeList,
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
+            CreatedAt = now,
+            ExpiresAt = expiresAtUtc,
             CreatedBy = createdBy,
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -63,10 +69,28 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         if (_cache.TryGetValue(hash, out var cached) && cached.Until > now) return cached.Identity;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.SecretHash == hash && t.RevokedAt == null, ct);
+        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.SecretHash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct);
         var identity = token is null ? null : new TokenIdentity(token.Id, token.Name, token.Scopes);
-        _cache[hash] = (identity, now + CacheFor);
+        // A token that expires soon is cached only until it expires; unknown secrets are cached only
+        // while the cache is small, so a flood of made-up tokens cannot grow it without bound.
+        var until = token?.ExpiresAt is { } expires && expires < now + CacheFor ? expires : now + CacheFor;
+        if (identity is not null || _cache.Count < MaxCachedUnknown) _cache[hash] = (identity, until);
         return identity;
+    }
+
+    /// <summary>
+    /// Whether token <paramref name="id"/> still works (not revoked, not expired). Sessions derived
+    /// from a token (a kiosk screen's cookie) re-check with this, so revoking the token ends them
+    /// within <see cref="CacheFor"/> on every node.
+    /// </summary>
+    public async Task<bool> IsActiveAsync(int id, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (_activeCache.TryGetValue(id, out var cached) && cached.Until > now) return cached.Active;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var active = await db.ApiTokens.AnyAsync(t => t.Id == id && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct);
+        _activeCache[id] = (active, now + CacheFor);
+        return active;
     }
 
     public async Task<List<ApiToken>> ListAsync(CancellationToken ct = default)
@@ -85,6 +109,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         audit.Add(db, AuditActions.TokenRevoke, AuditTargets.Token, token.Name, $"Token {token.Name} ({token.Prefix}…) revoked.");
         await db.SaveChangesAsync(ct);
         _cache.TryRemove(token.SecretHash, out _);
+        _activeCache.TryRemove(id, out _);
         return true;
     }
 }
