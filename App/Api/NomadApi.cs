@@ -357,11 +357,29 @@ public static class GoDuration
 
 /// <summary>
 /// The <c>filter</c> expression (Nomad's go-bexpr language, <see cref="NomadFilter"/>), evaluated
-/// against what the client receives (<see cref="NomadDeployment"/>: Nomad's field names), while paging.
+/// against what the client receives (<see cref="NomadDeployment"/>: Nomad's field names), while paging;
+/// its terms on <see cref="Columns"/> also narrow the query in SQL.
 /// </summary>
 public static class NomadFilters
 {
-    public static Func<CanaryDeployment, bool>? Deployments(string expression)
+    /// <summary>The fields of <see cref="NomadJson.Deployment"/> that are stored columns as they are.</summary>
+    private static readonly FilterColumns<CanaryDeployment> Columns = new FilterColumns<CanaryDeployment>()
+        .Text(nameof(NomadDeployment.ID), d => d.Id)
+        .Text(nameof(NomadDeployment.Namespace), d => d.Namespace)
+        .Text(nameof(NomadDeployment.JobID), d => d.JobId)
+        .Text(nameof(NomadDeployment.Status), d => d.Status)
+        .Text(nameof(NomadDeployment.StatusDescription), d => d.StatusDescription)
+        .Unsigned(nameof(NomadDeployment.JobVersion), d => d.JobVersion)
+        .Unsigned(nameof(NomadDeployment.JobModifyIndex), d => d.JobModifyIndex)
+        .Unsigned(nameof(NomadDeployment.JobSpecModifyIndex), d => d.JobSpecModifyIndex)
+        .Unsigned(nameof(NomadDeployment.JobCreateIndex), d => d.JobCreateIndex)
+        .Unsigned(nameof(NomadDeployment.CreateIndex), d => d.CreateIndex)
+        .Unsigned(nameof(NomadDeployment.ModifyIndex), d => d.ModifyIndex);
+
+    private static readonly NomadDeployment Probe = NomadJson.Deployment(new CanaryDeployment { Id = "", Namespace = "", JobId = "" });
+
+    /// <param name="narrow">False to evaluate everything in memory (what the narrowing is tested against).</param>
+    public static DeploymentFilter? Deployments(string expression, bool narrow = true)
     {
         if (string.IsNullOrWhiteSpace(expression)) return null;
         NomadFilter filter;
@@ -373,7 +391,7 @@ public static class NomadFilters
         {
             throw new ValidationException("filter", $"failed to read filter expression: {ex.Message}");
         }
-        return d =>
+        return new DeploymentFilter(d =>
         {
             try
             {
@@ -383,6 +401,6 @@ public static class NomadFilters
             {
                 throw new ValidationException("filter", $"failed to read result page: {ex.Message}");
             }
-        };
+        }, narrow ? filter.Narrowing(Columns, Probe) : null);
     }
 }

@@ -47,7 +47,7 @@ try
     Console.WriteLine($"seeded {Stored:N0} deployments of 1,000 jobs in {seed.Elapsed.TotalSeconds:0.0} s");
     var deployments = provider.GetRequiredService<DeploymentService>();
 
-    async Task<double> ListOnceAsync(DeploymentListQuery q, Func<CanaryDeployment, bool>? matches)
+    async Task<double> ListOnceAsync(DeploymentListQuery q, DeploymentFilter? matches)
     {
         var sw = Stopwatch.StartNew();
         var page = await deployments.ListAsync(q, matches);
