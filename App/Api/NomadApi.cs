@@ -199,38 +199,38 @@ public static class NomadApi
 
     private static async Task<IResult> FailAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        await DeploymentBodyAsync(http, deploymentId, ct);
+        // Nomad's fail builds its request from the path alone (the seed's bare `curl -X POST` works);
+        // a body, when there is one, must still name the same deployment.
+        if (await RawBodyAsync(http, ct) is { } raw && !IsBlank(raw)) DeploymentBody(raw, deploymentId);
         return Write(http, await deployments.FailAsync(deploymentId, http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> PauseAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        var body = await DeploymentBodyAsync(http, deploymentId, ct);
-        // A bare `curl -X POST .../pause/<id>` (the seed's call) means pause; Nomad's clients always send Pause.
-        var pause = body is { } b ? NomadRequestReader.Bool(b, "Pause", "DeploymentPauseRequest.Pause") ?? false : true;
+        var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
+        var pause = NomadRequestReader.Bool(body, "Pause", "DeploymentPauseRequest.Pause") ?? false;
         return Write(http, await deployments.PauseAsync(deploymentId, pause, http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> PromoteAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        var body = await DeploymentBodyAsync(http, deploymentId, ct);
-        // A bare `curl -X POST .../promote/<id>` (the seed's call) promotes every group.
-        var all = body is { } b ? NomadRequestReader.Bool(b, "All", "DeploymentPromoteRequest.All") ?? false : true;
-        var groups = body is { } g ? NomadRequestReader.Strings(g, "Groups", "DeploymentPromoteRequest.Groups") : null;
+        var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
+        var all = NomadRequestReader.Bool(body, "All", "DeploymentPromoteRequest.All") ?? false;
+        var groups = NomadRequestReader.Strings(body, "Groups", "DeploymentPromoteRequest.Groups");
         return Write(http, await deployments.PromoteAsync(deploymentId, all, groups, http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> AllocationHealthAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        var body = await DeploymentBodyAsync(http, deploymentId, ct);
-        var healthy = body is { } h ? NomadRequestReader.Strings(h, "HealthyAllocationIDs", "DeploymentAllocHealthRequest.HealthyAllocationIDs") : null;
-        var unhealthy = body is { } u ? NomadRequestReader.Strings(u, "UnhealthyAllocationIDs", "DeploymentAllocHealthRequest.UnhealthyAllocationIDs") : null;
+        var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
+        var healthy = NomadRequestReader.Strings(body, "HealthyAllocationIDs", "DeploymentAllocHealthRequest.HealthyAllocationIDs");
+        var unhealthy = NomadRequestReader.Strings(body, "UnhealthyAllocationIDs", "DeploymentAllocHealthRequest.UnhealthyAllocationIDs");
         return Write(http, await deployments.SetAllocationHealthAsync(deploymentId, healthy ?? [], unhealthy ?? [], http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> UnblockAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        await DeploymentBodyAsync(http, deploymentId, ct);
+        await RequiredDeploymentBodyAsync(http, deploymentId, ct);
         return Write(http, await deployments.UnblockAsync(deploymentId, http.User.ActorName(), ct));
     }
 
@@ -242,25 +242,47 @@ public static class NomadApi
     }
 
     /// <summary>
-    /// The body of a deployment write, or null when there is none. Nomad answers 400 when the
-    /// body's DeploymentID is missing or differs from the path; a body-less call takes the path's.
+    /// The body of pause, promote, allocation-health and unblock, which Nomad's agent decodes before
+    /// anything else: no body at all is a 400 "Request body is empty" (what a bare <c>curl -X POST</c>
+    /// gets from Nomad), a body of only whitespace is Go's decoder's "EOF", and the body's
+    /// DeploymentID must be the path's. Nothing is done on such a request.
     /// </summary>
-    private static async Task<JsonElement?> DeploymentBodyAsync(HttpContext http, string deploymentId, CancellationToken ct)
+    private static async Task<JsonElement> RequiredDeploymentBodyAsync(HttpContext http, string deploymentId, CancellationToken ct)
     {
-        if (http.Request.ContentLength == 0) return null;
+        var text = await RawBodyAsync(http, ct) ?? throw new ValidationException("body", "Request body is empty");
+        return DeploymentBody(text, deploymentId);
+    }
+
+    /// <summary>
+    /// The request body, or null when the request has none: Go's server sees no body when the
+    /// Content-Length is 0 or, on a request that is not chunked, absent.
+    /// </summary>
+    private static async Task<byte[]?> RawBodyAsync(HttpContext http, CancellationToken ct)
+    {
+        var request = http.Request;
+        var chunked = request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase);
+        if (request.ContentLength == 0 || (request.ContentLength is null && !chunked)) return null;
         using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
-        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return null;
+        await request.Body.CopyToAsync(buffer, ct);
+        return buffer.ToArray();
+    }
+
+    private static bool IsBlank(byte[] raw) => raw.All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t');
+
+    private static JsonElement DeploymentBody(byte[] text, string deploymentId)
+    {
+        if (IsBlank(text)) throw new ValidationException("body", "EOF");
         JsonElement body;
         try
         {
-            body = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+            body = JsonDocument.Parse(text).RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw new ValidationException("body", $"Request decode failed: {ex.Message}");
         }
-        if (body.ValueKind != JsonValueKind.Object) throw new ValidationException("body", "Request decode failed: the body must be a JSON object");
+        if (body.ValueKind != JsonValueKind.Object && body.ValueKind != JsonValueKind.Null)
+            throw new ValidationException("body", "Request decode failed: the body must be a JSON object");
         var id = NomadRequestReader.String(body, "DeploymentID", "DeploymentID");
         if (string.IsNullOrEmpty(id)) throw new ValidationException("DeploymentID", "DeploymentID must be specified");
         if (id != deploymentId) throw new ValidationException("DeploymentID", "Deployment ID does not match");
