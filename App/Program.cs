@@ -81,6 +81,7 @@ app.MapApiDocuments();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();
+app.MapTokensApi();
 app.MapDeliveryMetricsApi();
 app.MapPacketApi();
 app.MapBigPandaApi();

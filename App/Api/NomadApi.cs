@@ -63,6 +63,7 @@ public static class NomadApi
         var job = NomadRequestReader.Prop(body, "Job") ?? throw new ValidationException("Job", "Job must be specified");
         var spec = NomadRequestReader.Job(job, Namespace(http));
         if (jobId is not null && spec.ID != jobId) throw new ValidationException("Job.ID", "Job ID does not match name");
+        NomadAcl.Require(http, spec.Namespace, NamespacePolicy.SubmitJob);
         long? enforce = NomadRequestReader.Bool(body, "EnforceIndex", "JobRegisterRequest.EnforceIndex") == true
             ? (long)(NomadRequestReader.UInt(body, "JobModifyIndex", "JobRegisterRequest.JobModifyIndex") ?? 0) : null;
         var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct);
@@ -72,19 +73,21 @@ public static class NomadApi
     private static Task<IResult> ListJobsAsync(HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
         var ns = Namespace(http) ?? "default";
+        if (ns != "*") NomadAcl.Require(http, ns, NamespacePolicy.ReadJob);
         var prefix = http.Request.Query["prefix"].ToString();
         return BlockingAsync(http, notifier, clock, w => w.JobKeys.Count > 0, async token =>
         {
             var (list, index) = await jobs.ListAsync(ns, prefix, token);
             var stubs = new List<NomadJobStub>();
-            foreach (var job in list) stubs.Add(NomadJson.JobStub(job, await jobs.AllocationsAsync(job.Namespace, job.JobId, all: true, token)));
+            // Across namespaces, a token sees only the ones it may read, as Nomad lists "all authorized namespaces".
+            foreach (var job in list.Where(j => NomadAcl.Allows(http, j.Namespace, NamespacePolicy.ReadJob))) stubs.Add(NomadJson.JobStub(job, await jobs.AllocationsAsync(job.Namespace, job.JobId, all: true, token)));
             return ((object)stubs, index);
         }, ct);
     }
 
     private static Task<IResult> GetJobAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             var job = await jobs.GetAsync(ns, jobId, token) ?? throw new NotFoundException("job", jobId);
@@ -94,13 +97,13 @@ public static class NomadApi
 
     private static async Task<IResult> StopJobAsync(string jobId, HttpContext http, JobService jobs, CancellationToken ct)
     {
-        var result = await jobs.StopAsync(Namespace(http) ?? "default", jobId, http.User.ActorName(), ct);
+        var result = await jobs.StopAsync(WriteNamespace(http), jobId, http.User.ActorName(), ct);
         return Write(http, new { EvalID = result.EvalId, EvalCreateIndex = NomadJson.U(result.EvalCreateIndex), JobModifyIndex = NomadJson.U(result.JobModifyIndex), Index = NomadJson.U(result.Index) }, result.Index);
     }
 
     private static Task<IResult> JobVersionsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             var job = await jobs.GetAsync(ns, jobId, token) ?? throw new NotFoundException("job", jobId);
@@ -116,7 +119,7 @@ public static class NomadApi
 
     private static Task<IResult> JobDeploymentsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             var list = await jobs.DeploymentsAsync(ns, jobId, token);
@@ -126,7 +129,7 @@ public static class NomadApi
 
     private static Task<IResult> JobDeploymentAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             // No deployment is a JSON null, which Nomad's client reads as "none".
@@ -137,7 +140,7 @@ public static class NomadApi
 
     private static Task<IResult> JobAllocationsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         var all = http.Request.Query["all"].ToString() == "true";
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
@@ -153,7 +156,7 @@ public static class NomadApi
         if (!string.IsNullOrEmpty(bodyJob) && bodyJob != jobId) throw new ValidationException("JobID", "Job ID does not match");
         var version = NomadRequestReader.UInt(body, "JobVersion", "JobRevertRequest.JobVersion") ?? throw new ValidationException("JobVersion", "JobVersion must be specified");
         var prior = NomadRequestReader.UInt(body, "EnforcePriorVersion", "JobRevertRequest.EnforcePriorVersion");
-        var result = await jobs.RevertAsync(Namespace(http) ?? "default", jobId, (long)version, (long?)prior, http.User.ActorName(), ct);
+        var result = await jobs.RevertAsync(WriteNamespace(http), jobId, (long)version, (long?)prior, http.User.ActorName(), ct);
         return Write(http, new NomadJobRegisterResponse(result.EvalId, NomadJson.U(result.EvalCreateIndex), NomadJson.U(result.JobModifyIndex), "", NomadJson.U(result.Index), 0, true), result.Index);
     }
 
@@ -172,7 +175,10 @@ public static class NomadApi
         if (query.ContainsKey("reverse") && !bool.TryParse(query["reverse"], out reverse))
             throw new ValidationException("reverse", "Invalid reverse: must be true or false");
         var matches = NomadFilters.Deployments(query["filter"].ToString());
-        var request = new DeploymentListQuery(Namespace(http) ?? "default", prefix.ToLowerInvariant(), query["next_token"].ToString(), Math.Min(perPage, DeploymentService.MaxPerPage), reverse);
+        var ns = Namespace(http) ?? "default";
+        if (ns != "*") NomadAcl.Require(http, ns, NamespacePolicy.ReadJob);
+        var request = new DeploymentListQuery(ns, prefix.ToLowerInvariant(), query["next_token"].ToString(), Math.Min(perPage, DeploymentService.MaxPerPage), reverse,
+            Allowed: NomadAcl.Readable(http));
         return BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Count > 0, async token =>
         {
             var page = await deployments.ListAsync(request, matches, token);
@@ -182,23 +188,30 @@ public static class NomadApi
         }, ct);
     }
 
-    private static Task<IResult> GetDeploymentAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct) =>
-        BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
+    private static Task<IResult> GetDeploymentAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        ReadNamespace(http);
+        return BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
         {
-            var d = await deployments.GetAsync(deploymentId, token) ?? throw new NotFoundException("deployment", deploymentId);
+            var d = Readable(http, await deployments.GetAsync(deploymentId, token)) ?? throw new NotFoundException("deployment", deploymentId);
             return ((object)NomadJson.Deployment(d), d.ModifyIndex);
         }, ct);
+    }
 
-    private static Task<IResult> DeploymentAllocationsAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct) =>
-        BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
+    private static Task<IResult> DeploymentAllocationsAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        ReadNamespace(http);
+        return BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
         {
-            var d = await deployments.GetAsync(deploymentId, token) ?? throw new NotFoundException("deployment", deploymentId);
+            var d = Readable(http, await deployments.GetAsync(deploymentId, token)) ?? throw new NotFoundException("deployment", deploymentId);
             var list = await deployments.AllocationsAsync(deploymentId, token);
             return ((object)list.Select(NomadJson.Allocation).ToList(), list.Count == 0 ? d.ModifyIndex : list.Max(a => a.ModifyIndex));
         }, ct);
+    }
 
     private static async Task<IResult> FailAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
+        await WritableAsync(http, deployments, deploymentId, ct);
         // Nomad's fail builds its request from the path alone (the seed's bare `curl -X POST` works);
         // a body, when there is one, must still name the same deployment.
         if (await RawBodyAsync(http, ct) is { } raw && !IsBlank(raw)) DeploymentBody(raw, deploymentId);
@@ -207,6 +220,7 @@ public static class NomadApi
 
     private static async Task<IResult> PauseAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
+        await WritableAsync(http, deployments, deploymentId, ct);
         var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
         var pause = NomadRequestReader.Bool(body, "Pause", "DeploymentPauseRequest.Pause") ?? false;
         return Write(http, await deployments.PauseAsync(deploymentId, pause, http.User.ActorName(), ct));
@@ -214,6 +228,7 @@ public static class NomadApi
 
     private static async Task<IResult> PromoteAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
+        await WritableAsync(http, deployments, deploymentId, ct);
         var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
         var all = NomadRequestReader.Bool(body, "All", "DeploymentPromoteRequest.All") ?? false;
         var groups = NomadRequestReader.Strings(body, "Groups", "DeploymentPromoteRequest.Groups");
@@ -222,6 +237,7 @@ public static class NomadApi
 
     private static async Task<IResult> AllocationHealthAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
+        await WritableAsync(http, deployments, deploymentId, ct);
         var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
         var healthy = NomadRequestReader.Strings(body, "HealthyAllocationIDs", "DeploymentAllocHealthRequest.HealthyAllocationIDs");
         var unhealthy = NomadRequestReader.Strings(body, "UnhealthyAllocationIDs", "DeploymentAllocHealthRequest.UnhealthyAllocationIDs");
@@ -230,6 +246,7 @@ public static class NomadApi
 
     private static async Task<IResult> UnblockAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
+        await WritableAsync(http, deployments, deploymentId, ct);
         await RequiredDeploymentBodyAsync(http, deploymentId, ct);
         return Write(http, await deployments.UnblockAsync(deploymentId, http.User.ActorName(), ct));
     }
@@ -297,6 +314,36 @@ public static class NomadApi
         return w => w.JobKeys.Contains(key);
     }
 
+    /// <summary>The request's namespace, which the token must be allowed to read (Nomad checks it before it looks anything up).</summary>
+    private static string ReadNamespace(HttpContext http)
+    {
+        var ns = Namespace(http) ?? "default";
+        NomadAcl.Require(http, ns, NamespacePolicy.ReadJob);
+        return ns;
+    }
+
+    private static string WriteNamespace(HttpContext http)
+    {
+        var ns = Namespace(http) ?? "default";
+        NomadAcl.Require(http, ns, NamespacePolicy.SubmitJob);
+        return ns;
+    }
+
+    /// <summary>A deployment found by id must also be in a namespace the token may read: ids are global here.</summary>
+    private static CanaryDeployment? Readable(HttpContext http, CanaryDeployment? d)
+    {
+        if (d is not null) NomadAcl.Require(http, d.Namespace, NamespacePolicy.ReadJob);
+        return d;
+    }
+
+    /// <summary>A deployment action needs submit-job in the request's namespace and in the deployment's own.</summary>
+    private static async Task WritableAsync(HttpContext http, DeploymentService deployments, string deploymentId, CancellationToken ct)
+    {
+        WriteNamespace(http);
+        if (NomadAcl.Policy(http.User) is not null && await deployments.GetAsync(deploymentId, ct) is { } d)
+            NomadAcl.Require(http, d.Namespace, NamespacePolicy.SubmitJob);
+    }
+
     private static string? Namespace(HttpContext http) =>
         http.Request.Query["namespace"].ToString() is { Length: > 0 } ns ? ns : null;
 
@@ -344,6 +391,7 @@ public static class NomadApi
             return await next(context);
         }
         catch (NotFoundException ex) { return ApiErrors.Result(StatusCodes.Status404NotFound, $"{ex.What} not found"); }
+        catch (PermissionDeniedException) { return ApiErrors.Result(StatusCodes.Status403Forbidden, NomadErrorFormat.PermissionDenied); }
     }
 }
 

@@ -7,7 +7,8 @@ namespace Dashboard.Data.Auth;
 
 public sealed record CreatedToken(ApiToken Token, string Secret);
 
-public sealed record TokenIdentity(int Id, string Name, IReadOnlyList<string> Scopes);
+/// <param name="Namespaces">The token's Nomad namespace policy (<see cref="NamespacePolicy"/>); null: every namespace.</param>
+public sealed record TokenIdentity(int Id, string Name, IReadOnlyList<string> Scopes, IReadOnlyList<string>? Namespaces = null);
 
 /// <summary>Creates, validates and revokes API tokens. Secrets are stored as SHA-256 hashes.</summary>
 public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
@@ -24,7 +25,9 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
     public static string NewSecret() =>
         SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    public async Task<CreatedToken> CreateAsync(string name, IEnumerable<string> scopes, string? createdBy, string? secret = null, CancellationToken ct = default)
+    /// <param name="namespaces">Restricts the token to these Nomad namespaces (<see cref="NamespacePolicy"/>); null or empty: every namespace.</param>
+    public async Task<CreatedToken> CreateAsync(string name, IEnumerable<string> scopes, string? createdBy, string? secret = null, CancellationToken ct = default,
+        IEnumerable<string>? namespaces = null)
     {
         name = name.Trim();
         if (name.Length is 0 or > 100) throw new ValidationException("name", "A token needs a name of 1 to 100 characters.");
@@ -32,6 +35,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         if (scopeList.Count == 0) throw new ValidationException("scopes", "A token needs at least one scope.");
         var unknown = scopeList.Except(ApiScopes.All).ToList();
         if (unknown.Count > 0) throw new ValidationException("scopes", $"Unknown scope(s): {string.Join(", ", unknown)}.");
+        var policy = NamespacePolicy.Normalize(namespaces);
 
         secret ??= NewSecret();
         var token = new ApiToken
@@ -40,6 +44,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
             Prefix = secret[..Math.Min(8, secret.Length)],
             SecretHash = HashSecret(secret),
             Scopes = scopeList,
+            Namespaces = policy,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
             CreatedBy = createdBy,
         };
@@ -59,7 +64,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.SecretHash == hash && t.RevokedAt == null, ct);
-        var identity = token is null ? null : new TokenIdentity(token.Id, token.Name, token.Scopes);
+        var identity = token is null ? null : new TokenIdentity(token.Id, token.Name, token.Scopes, token.Namespaces);
         _cache[hash] = (identity, now + CacheFor);
         return identity;
     }
@@ -68,6 +73,19 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.ApiTokens.AsNoTracking().OrderByDescending(t => t.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Replaces the token's namespace policy; it applies from the next request (the validation cache is dropped).</summary>
+    public async Task<ApiToken> SetNamespacesAsync(int id, IEnumerable<string>? namespaces, CancellationToken ct = default)
+    {
+        var policy = NamespacePolicy.Normalize(namespaces);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id, ct) ?? throw new NotFoundException("Token", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (token.RevokedAt is not null) throw new ConflictException("The token is revoked.");
+        token.Namespaces = policy;
+        await db.SaveChangesAsync(ct);
+        _cache.TryRemove(token.SecretHash, out _);
+        return token;
     }
 
     public async Task<bool> RevokeAsync(int id, CancellationToken ct = default)

@@ -37,6 +37,9 @@ namespace Dashboard.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.PrimitiveCollection<string>("Namespaces")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(16)

@@ -45,6 +45,9 @@ namespace Dashboard.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.PrimitiveCollection<List<string>>("Namespaces")
+                        .HasColumnType("text[]");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(16)
