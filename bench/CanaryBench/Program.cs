@@ -57,11 +57,11 @@ try
         return sw.Elapsed.TotalMilliseconds;
     }
 
-    async Task ReportAsync(string name, Func<Task<double>> once, double target)
+    async Task ReportAsync(string name, Func<Task<double>> once, double target, int runs = 100)
     {
-        for (var i = 0; i < 5; i++) await once();
+        for (var i = 0; i < Math.Min(5, runs); i++) await once();
         var times = new List<double>();
-        for (var i = 0; i < 100; i++) times.Add(await once());
+        for (var i = 0; i < runs; i++) times.Add(await once());
         times.Sort();
         var p50 = times[times.Count / 2];
         Console.WriteLine($"{name}: p50 {p50:0.0} ms, p95 {times[(int)(times.Count * 0.95)]:0.0} ms, max {times[^1]:0.0} ms (target p50 <= {target} ms: {(p50 <= target ? "met" : "MISSED")}); {Load()}");
@@ -85,7 +85,8 @@ try
         var rareToken = (await deployments.ListAsync(firstPage with { PerPage = 50 }, rareAfter)).NextToken;
         await ReportAsync("... the same, per_page=100&next_token=<after 50 matches>", () => ListOnceAsync(firstPage with { NextToken = rareToken }, rareAfter), 100);
         var scan = NomadFilters.Deployments("JobID == \"job-0999\"", narrow: false);
-        await ReportAsync("GET /v1/deployments?per_page=100&filter=JobID == \"job-0999\" all in memory (the figure before)", () => ListOnceAsync(firstPage, scan), 100);
+        // A whole-namespace scan per run: 10 runs are enough to see it.
+        await ReportAsync("GET /v1/deployments?per_page=100&filter=JobID == \"job-0999\" all in memory (the figure before)", () => ListOnceAsync(firstPage, scan), 100, runs: 10);
     }
     catch (ValidationException ex)
     {
@@ -100,26 +101,40 @@ try
     var target = registered.DeploymentId!;
     // Let its tasks start first (about 2 s), so only the pauses below write to it.
     await Task.Delay(TimeSpan.FromSeconds(4));
+    // Wake-up is timed from just before the write starts to each query's answer, so it includes the
+    // write itself (its duration is reported too). A query that answers before the write started (the
+    // watcher moved the index meanwhile) is not a wake-up and is counted apart.
     var wakeups = new List<double>();
+    var writes = new List<double>();
+    var early = 0;
     for (var round = 0; round < 20; round++)
     {
         var index = (await deployments.GetAsync(target))!.ModifyIndex;
-        var written = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writeStarted = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answered = 0;
         var waiters = Enumerable.Range(0, 50).Select(async _ =>
         {
-            var (_, woke) = await BlockingQuery.RunAsync(notifier, clock, index, TimeSpan.FromSeconds(30), w => w.DeploymentIds.Contains(target),
+            await BlockingQuery.RunAsync(notifier, clock, index, TimeSpan.FromSeconds(30), w => w.DeploymentIds.Contains(target),
                 async ct => { var d = await deployments.GetAsync(target, ct); return ((object?)d, d!.ModifyIndex); }, CancellationToken.None);
             var at = Stopwatch.GetTimestamp();
-            return Stopwatch.GetElapsedTime(await written.Task, at).TotalMilliseconds;
+            Interlocked.Increment(ref answered);
+            var started = await writeStarted.Task;
+            return at < started ? (double?)null : Stopwatch.GetElapsedTime(started, at).TotalMilliseconds;
         }).ToList();
-        while (notifier.WaiterCount < 50 && !waiters.Any(t => t.IsCompleted)) await Task.Delay(1);
+        while (notifier.WaiterCount + Volatile.Read(ref answered) < 50) await Task.Delay(1);
+        var start = Stopwatch.GetTimestamp();
+        writeStarted.SetResult(start);
         await deployments.PauseAsync(target, pause: round % 2 == 0, "bench");
-        written.SetResult(Stopwatch.GetTimestamp());
-        wakeups.AddRange(await Task.WhenAll(waiters));
+        writes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        foreach (var w in await Task.WhenAll(waiters))
+            if (w is { } ms) wakeups.Add(ms); else early++;
     }
     wakeups.Sort();
+    writes.Sort();
     var p99 = wakeups[(int)(wakeups.Count * 0.99)];
-    Console.WriteLine($"blocking query wake-up after commit ({wakeups.Count} waits, 50 at a time): p50 {wakeups[wakeups.Count / 2]:0.0} ms, p99 {p99:0.0} ms, max {wakeups[^1]:0.0} ms (target p99 <= 50 ms: {(p99 <= 50 ? "met" : "MISSED")}); {Load()}");
+    Console.WriteLine($"blocking query wake-up, from the start of the write ({wakeups.Count} waits, 50 at a time, {early} answered before the write): " +
+        $"p50 {wakeups[wakeups.Count / 2]:0.0} ms, p99 {p99:0.0} ms, max {wakeups[^1]:0.0} ms (target p99 <= 50 ms: {(p99 <= 50 ? "met" : "MISSED")}); " +
+        $"the write itself p50 {writes[writes.Count / 2]:0.0} ms, max {writes[^1]:0.0} ms; {Load()}");
 
     GC.Collect(2, GCCollectionMode.Forced, true, true);
     var before = GC.GetTotalMemory(true);
