@@ -30,6 +30,28 @@ public sealed class ApiTokensPageTests : MudBunitContext
     }
 
     [Fact]
+    public async Task Create_WithNomadNamespaces_StoresThePolicy_AndABadEntryIsAFieldError()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        Services.AddSingleton(data.Get<TokenService>());
+        AddAuthorization().SetAuthorized("admin");
+        var cut = RenderWithProviders<ApiTokens>();
+
+        cut.Find("input[data-testid=token-name]").Input("edge-bot");
+        cut.Find("input[data-testid=token-namespaces]").Input("edge/prod");
+        await cut.InvokeAsync(() => cut.Find("[data-testid=token-create]").Click());
+        cut.WaitForAssertion(() => Assert.Contains("is not a namespace", cut.Markup, StringComparison.Ordinal));
+        Assert.Empty(await data.Get<TokenService>().ListAsync(TestContext.Current.CancellationToken));
+
+        cut.Find("input[data-testid=token-namespaces]").Input("edge, default:read");
+        await cut.InvokeAsync(() => cut.Find("[data-testid=token-create]").Click());
+        cut.WaitForElement("[data-testid=token-secret]");
+        var token = Assert.Single(await data.Get<TokenService>().ListAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(["edge", "default:read"], token.Namespaces);
+        Assert.Equal("edge, default:read", cut.Find("[data-testid=token-namespaces-cell]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task Revoke_MarksTheTokenRevoked()
     {
         await using var data = await DataServices.MigratedAsync();

@@ -25,6 +25,7 @@ public static class AuditActions
 
     public const string TokenCreate = "token.create";
     public const string TokenRevoke = "token.revoke";
+    public const string TokenNamespaces = "token.namespaces";
 
     public const string WebhookCreate = "webhook.create";
     public const string WebhookDelete = "webhook.delete";

@@ -45,6 +45,8 @@ public sealed class ApiToken
     public required string Prefix { get; set; }
     public required string SecretHash { get; set; }
     public List<string> Scopes { get; set; } = [];
+    /// <summary>The Nomad namespaces the token may use (<see cref="NamespacePolicy"/>); null: every namespace.</summary>
+    public List<string>? Namespaces { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }

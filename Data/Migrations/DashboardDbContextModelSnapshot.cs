@@ -74,6 +74,9 @@ namespace Dashboard.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.PrimitiveCollection<string>("Namespaces")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -415,9 +418,15 @@ namespace Dashboard.Data.Migrations
 
                     b.HasIndex("CreateIndex", "Id");
 
+                    b.HasIndex("JobId", "CreateIndex", "Id");
+
                     b.HasIndex("Namespace", "CreateIndex", "Id");
 
-                    b.HasIndex("Namespace", "JobId", "CreateIndex");
+                    b.HasIndex("Status", "CreateIndex", "Id");
+
+                    b.HasIndex("Namespace", "JobId", "CreateIndex", "Id");
+
+                    b.HasIndex("Namespace", "Status", "CreateIndex", "Id");
 
                     b.ToTable("CanaryDeployments", (string)null);
                 });

@@ -84,6 +84,9 @@ namespace Dashboard.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.PrimitiveCollection<List<string>>("Namespaces")
+                        .HasColumnType("text[]");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -427,9 +430,15 @@ namespace Dashboard.Data.Migrations.Postgres
 
                     b.HasIndex("CreateIndex", "Id");
 
+                    b.HasIndex("JobId", "CreateIndex", "Id");
+
                     b.HasIndex("Namespace", "CreateIndex", "Id");
 
-                    b.HasIndex("Namespace", "JobId", "CreateIndex");
+                    b.HasIndex("Status", "CreateIndex", "Id");
+
+                    b.HasIndex("Namespace", "JobId", "CreateIndex", "Id");
+
+                    b.HasIndex("Namespace", "Status", "CreateIndex", "Id");
 
                     b.ToTable("CanaryDeployments", (string)null);
                 });
