@@ -23,7 +23,7 @@ public sealed record FilterPreview(int Count, IReadOnlyList<TargetDevice> First)
 /// evaluated over attributes. Only admitted (accepted) Mender devices match filters and groups
 /// for rollouts; the listing shows every Mender device.
 /// </summary>
-public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDbContext> dbFactory, IdleDeviceCache idle, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> TermTypes = ["$eq", "$ne", "$in", "$nin", "$exists", "$gt", "$gte", "$lt", "$lte", "$regex"];
     private const int MaxAttributes = 500;
@@ -66,6 +66,7 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         if (deviceType.ValueKind == JsonValueKind.String) device.DeviceType = deviceType.GetString();
         device.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
+        idle.Invalidate(deviceId);
     }
 
     public async Task<(List<InventoryDevice> Devices, int Total)> ListAsync(string? group, bool? hasGroup, int page, int perPage, CancellationToken ct = default)
@@ -108,6 +109,7 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         var changed = await MenderDevices(db).Where(d => d.Id == deviceId)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, group).SetProperty(d => d.UpdatedAt, Now), ct);
         if (changed == 0) throw new NotFoundException("Device", deviceId);
+        idle.Invalidate(deviceId);
     }
 
     public async Task ClearGroupAsync(string deviceId, string group, CancellationToken ct = default)
@@ -116,6 +118,7 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         var changed = await MenderDevices(db).Where(d => d.Id == deviceId && d.Group == group)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, (string?)null).SetProperty(d => d.UpdatedAt, Now), ct);
         if (changed == 0) throw new NotFoundException("Device in group", $"{deviceId} / {group}");
+        idle.Invalidate(deviceId);
     }
 
     public async Task<List<string>> GroupsAsync(CancellationToken ct = default)
@@ -141,14 +144,17 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         var matched = await MenderDevices(db).CountAsync(d => deviceIds.Contains(d.Id), ct);
         var updated = await MenderDevices(db).Where(d => deviceIds.Contains(d.Id) && (d.Group == null || d.Group != group))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, group).SetProperty(d => d.UpdatedAt, Now), ct);
+        foreach (var id in deviceIds) idle.Invalidate(id);
         return (matched, updated);
     }
 
     public async Task<int> RemoveFromGroupAsync(string group, IReadOnlyList<string> deviceIds, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await MenderDevices(db).Where(d => deviceIds.Contains(d.Id) && d.Group == group)
+        var removed = await MenderDevices(db).Where(d => deviceIds.Contains(d.Id) && d.Group == group)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, (string?)null).SetProperty(d => d.UpdatedAt, Now), ct);
+        foreach (var id in deviceIds) idle.Invalidate(id);
+        return removed;
     }
 
     // ---- saved filters ----

@@ -45,6 +45,7 @@ public sealed class RolloutService(
     StateRecorder recorder,
     ProgressNotifier progress,
     IWorkScheduler scheduler,
+    IdleDeviceCache idle,
     TimeProvider clock)
 {
     public const string PhaseWork = "rollout.phase";
@@ -128,6 +129,7 @@ public sealed class RolloutService(
         if (rollout.Phases[0].StartAt <= now) await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        idle.Invalidate();
 
         ScheduleAll(rollout, now);
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
@@ -153,6 +155,7 @@ public sealed class RolloutService(
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        idle.Invalidate();
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
@@ -245,6 +248,7 @@ public sealed class RolloutService(
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        idle.Invalidate();
         ScheduleAll(rollout, now);
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
