@@ -62,20 +62,8 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
         var group = "pw" + Guid.NewGuid().ToString("N")[..8];
         var artifact = "pw-app-" + Guid.NewGuid().ToString("N")[..6];
         using var management = fixture.App.ApiClient();
-        var devices = new List<MenderTestDevice>();
-        var ids = new List<string>();
-        for (var i = 0; i < 4; i++)
-        {
-            var device = new MenderTestDevice(fixture.App.BaseAddress);
-            ids.Add(await MenderDeviceApiTests.AdmitAsync(fixture.App, device));
-            using (await device.SendInventoryAsync(type, "release-0", Ct)) { }
-            devices.Add(device);
-        }
+        var (devices, ids) = await MenderDeviceApiTests.FleetWithArtifactAsync(fixture.App, 4, type, artifact);
         using (await management.PatchAsJsonAsync($"/api/management/v1/inventory/groups/{group}/devices", ids, Ct)) { }
-        using var work = new TempDirectory();
-        var file = await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/pw");
-        using (var uploaded = await MenderCommands.UploadAsync(management, file, description: "browser test"))
-            Assert.Equal(System.Net.HttpStatusCode.Created, uploaded.StatusCode);
 
         var page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/new");
         var wizard = new RolloutWizardPage(page);
@@ -148,19 +136,7 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
     {
         var type = "pwf-" + Guid.NewGuid().ToString("N")[..6];
         var artifact = "pwf-app-" + Guid.NewGuid().ToString("N")[..6];
-        using var management = fixture.App.ApiClient();
-        var devices = new List<MenderTestDevice>();
-        for (var i = 0; i < 4; i++)
-        {
-            var device = new MenderTestDevice(fixture.App.BaseAddress);
-            await MenderDeviceApiTests.AdmitAsync(fixture.App, device);
-            using (await device.SendInventoryAsync(type, "release-0", Ct)) { }
-            devices.Add(device);
-        }
-        using var work = new TempDirectory();
-        var file = await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/pwf");
-        using (var uploaded = await MenderCommands.UploadAsync(management, file, description: "filter browser test"))
-            Assert.Equal(System.Net.HttpStatusCode.Created, uploaded.StatusCode);
+        var (devices, _) = await MenderDeviceApiTests.FleetWithArtifactAsync(fixture.App, 4, type, artifact);
 
         var page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/filters");
         var filters = new FiltersPage(page);

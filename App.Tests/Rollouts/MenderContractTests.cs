@@ -20,20 +20,9 @@ public sealed class MenderContractTests(AppFixture fixture)
     private async Task<(List<MenderTestDevice> Devices, string Type, string Artifact, string RolloutId)> RolloutAsync()
     {
         var type = "ct-" + Guid.NewGuid().ToString("N")[..8];
-        var devices = new List<MenderTestDevice>();
-        var ids = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            var device = new MenderTestDevice(fixture.App.BaseAddress);
-            ids.Add(await MenderDeviceApiTests.AdmitAsync(fixture.App, device));
-            using (await device.SendInventoryAsync(type, "release-0", Ct)) { }
-            devices.Add(device);
-        }
-        using var work = new TempDirectory();
         var artifact = "ct-app-" + Guid.NewGuid().ToString("N")[..8];
+        var (devices, ids) = await MenderDeviceApiTests.FleetWithArtifactAsync(fixture.App, 2, type, artifact);
         using var management = fixture.App.ApiClient();
-        using (var uploaded = await MenderCommands.UploadAsync(management, await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/ct"), description: "contract " + type))
-            Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
         using var created = await management.PostAsJsonAsync(Deployments, new { name = "contract " + type, artifact_name = artifact, devices = ids }, Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (devices, type, artifact, created.Headers.Location!.ToString().Split('/')[^1]);
