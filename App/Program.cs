@@ -45,6 +45,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
     hub.StreamBufferCapacity = 4;
 });
 builder.Services.AddSingleton<SharedLanes>();
+builder.Services.AddSingleton<Dashboard.App.Components.Shared.TimelineRows>();
 builder.Services.AddMudServices();
 builder.Services.AddCascadingAuthenticationState();
 
