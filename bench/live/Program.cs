@@ -40,10 +40,11 @@ await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeL
 // Timestamps, inside the page, the first time each "lb N started" title appears; also long tasks (main-thread work over 50 ms).
 const string Observer = """
     (selector) => {
-      window.__seen = {}; window.__long = { count: 0, ms: 0 };
+      window.__seen = {}; window.__long = { count: 0, ms: 0 }; window.__batches = 0;
       const mark = (el, now) => { const m = /^lb (\d+) started$/.exec(el.textContent); if (m && !(m[1] in window.__seen)) window.__seen[m[1]] = now; };
       new MutationObserver(records => {
         const now = performance.timeOrigin + performance.now();
+        window.__batches++;
         for (const r of records) for (const n of r.addedNodes) {
           if (n.nodeType !== 1) { if (n.parentElement && n.parentElement.matches(selector)) mark(n.parentElement, now); continue; }
           if (n.matches(selector)) mark(n, now);
@@ -170,6 +171,36 @@ static double P(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN
     return (cpu, rss);
 }
 
+// Main-thread time from Chromium's performance timeline (CDP Performance.getMetrics, cumulative seconds).
+async Task<ICDPSession> PerfAsync(IPage page)
+{
+    var cdp = await page.Context.NewCDPSessionAsync(page);
+    await cdp.SendAsync("Performance.enable");
+    return cdp;
+}
+
+async Task<Dictionary<string, double>> MetricsAsync(ICDPSession cdp)
+{
+    var result = await cdp.SendAsync("Performance.getMetrics");
+    return result!.Value.GetProperty("metrics").EnumerateArray()
+        .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble());
+}
+
+// Per render batch (DOM mutations the page applied in one go): main-thread task, script, style and layout time.
+async Task<string> PerBatchAsync(IEnumerable<(IPage Page, ICDPSession Cdp, Dictionary<string, double> Before)> pages)
+{
+    double task = 0, script = 0, style = 0, layout = 0; var batches = 0;
+    foreach (var (page, cdp, before) in pages)
+    {
+        var after = await MetricsAsync(cdp);
+        double D(string name) => after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+        task += D("TaskDuration"); script += D("ScriptDuration"); style += D("RecalcStyleDuration"); layout += D("LayoutDuration");
+        batches += await page.EvaluateAsync<int>("() => window.__batches");
+    }
+    if (batches == 0) return "no render batches";
+    return string.Create(inv, $"{batches} render batches; main thread per batch {task * 1000 / batches:0.0} ms (script {script * 1000 / batches:0.0}, style {style * 1000 / batches:0.0}, layout {layout * 1000 / batches:0.0}, the rest paint and other work); main thread in all {task:0.0} s");
+}
+
 string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[..3].Aggregate((a, b) => a + " " + b);
 
 async Task<long> GcAsync()
@@ -187,6 +218,13 @@ async Task TimelineAsync(int count, int rate, int seconds)
     var pages = await OpenAsync(context, count, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]");
     Console.WriteLine($"timeline: {count} pages open; machine load {Load()}");
     await Task.Delay(2000);
+    var perf = new List<(IPage, ICDPSession, Dictionary<string, double>)>();
+    foreach (var page in pages)
+    {
+        var cdp = await PerfAsync(page);
+        await page.EvaluateAsync("() => window.__batches = 0");
+        perf.Add((page, cdp, await MetricsAsync(cdp)));
+    }
     var (server0, browser0) = (Proc(appPid), BrowserTree());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
     var (sent, took) = await SendAsync(rate, seconds, offset);
@@ -223,6 +261,7 @@ async Task TimelineAsync(int count, int rate, int seconds)
     }
     Console.WriteLine(string.Create(inv, $"  server: CPU {(server1.CpuSeconds - server0.CpuSeconds) / wall:0.00} cores, RSS {server0.RssKiB / 1024} -> {server1.RssKiB / 1024} MiB"));
     Console.WriteLine(string.Create(inv, $"  browser: CPU {(browser1.CpuSeconds - browser0.CpuSeconds) / wall:0.00} cores, RSS {browser1.RssKiB / 1024} MiB; long tasks (>50 ms) {longCount} over all pages, {longTasks:0} ms"));
+    Console.WriteLine($"  browser, all pages: {await PerBatchAsync(perf)}");
     Console.WriteLine($"  machine load after: {Load()}");
 }
 
@@ -254,11 +293,15 @@ async Task KioskAsync(int width, int height, int rate, int seconds)
     await page.EvaluateAsync("""
         () => { window.__catching = 0; setInterval(() => { if (document.querySelector('[data-testid=kiosk-state][data-state=catching-up]')) window.__catching++; }, 100); }
         """);
+    await page.EvaluateAsync("() => window.__batches = 0");
+    var perfCdp = await PerfAsync(page);
+    var before = await MetricsAsync(perfCdp);
     var (server0, browser0) = (Proc(appPid), BrowserTree());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
     var (sent, took) = await SendAsync(rate, seconds, offset);
     await Task.Delay(3000);
     var (server1, browser1) = (Proc(appPid), BrowserTree());
+    Console.WriteLine($"  browser (throttled 4x): {await PerBatchAsync([(page, perfCdp, before)])}");
     var points = new List<(double Sent, double Latency)>();
     var all = await LatenciesAsync(page, sent, offset, points);
     all.Sort();
