@@ -55,6 +55,9 @@ const string Observer = """
     }
     """;
 
+// When each POST's response came back (the entry was committed and published by then), per event.
+double[] committed = [];
+
 switch (scenario)
 {
     case "timeline": await TimelineAsync(Arg(4, 20), Arg(5, 200), Arg(6, 10)); break;
@@ -103,21 +106,47 @@ async Task<(double[] Sent, double Seconds)> SendAsync(int rate, int seconds, int
 {
     var total = rate * seconds;
     var sent = new double[total];
-    var posts = new List<Task>(total);
+    var done = committed = new double[total];
+    var posts = new List<Task<HttpStatusCode>>(total);
     var clock = Stopwatch.StartNew();
     var epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - clock.Elapsed.TotalMilliseconds;
+    async Task<HttpStatusCode> PostAsync(int i, string body)
+    {
+        using var response = await http.PostAsync("data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json"));
+        done[i] = epoch + clock.Elapsed.TotalMilliseconds;
+        return response.StatusCode;
+    }
     for (var i = 0; i < total; i++)
     {
         var due = TimeSpan.FromSeconds((double)i / rate);
         if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
         sent[i] = epoch + clock.Elapsed.TotalMilliseconds;
         var body = $$"""{"component":"lb","version":"{{offset + i}}","hosts":["prod-api-{{i % 7}}"],"owner":"bench"}""";
-        posts.Add(http.PostAsync("data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json")));
+        posts.Add(PostAsync(i, body));
     }
-    var responses = await Task.WhenAll(posts.Cast<Task<HttpResponseMessage>>());
-    var failed = responses.Count(r => r.StatusCode != HttpStatusCode.Created);
+    var statuses = await Task.WhenAll(posts);
+    var failed = statuses.Count(s => s != HttpStatusCode.Created);
     if (failed > 0) Console.WriteLine($"  {failed} POSTs failed");
     return (sent, clock.Elapsed.TotalSeconds);
+}
+
+// The page's share of the latency, apart from the server's ingest (sent -> committed), which on a
+// loaded machine can dominate: committed -> on screen, per event seen, over the given pages.
+async Task<string> SplitAsync(IEnumerable<IPage> pages, double[] sent, int offset)
+{
+    var ingest = Enumerable.Range(0, sent.Length).Where(i => committed[i] > 0).Select(i => committed[i] - sent[i]).Order().ToList();
+    var page = new List<double>();
+    foreach (var p in pages)
+    {
+        var seen = await p.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+        foreach (var (key, at) in seen)
+        {
+            var n = int.Parse(key, inv) - offset;
+            if (n >= 0 && n < sent.Length && committed[n] > 0) page.Add(at - committed[n]);
+        }
+    }
+    page.Sort();
+    return string.Create(inv, $"ingest (POST sent -> response) p50 {P(ingest, .5):0} ms, p99 {P(ingest, .99):0} ms; committed -> on screen p50 {P(page, .5):0} ms, p99 {P(page, .99):0} ms");
 }
 
 async Task<List<double>> LatenciesAsync(IPage page, double[] sent, int offset, List<(double Sent, double Latency)>? timeline = null)
@@ -261,6 +290,7 @@ async Task TimelineAsync(int count, int rate, int seconds)
     }
     Console.WriteLine(string.Create(inv, $"  server: CPU {(server1.CpuSeconds - server0.CpuSeconds) / wall:0.00} cores, RSS {server0.RssKiB / 1024} -> {server1.RssKiB / 1024} MiB"));
     Console.WriteLine(string.Create(inv, $"  browser: CPU {(browser1.CpuSeconds - browser0.CpuSeconds) / wall:0.00} cores, RSS {browser1.RssKiB / 1024} MiB; long tasks (>50 ms) {longCount} over all pages, {longTasks:0} ms"));
+    Console.WriteLine($"  {await SplitAsync(pages, sent, offset)}");
     Console.WriteLine($"  browser, all pages: {await PerBatchAsync(perf)}");
     Console.WriteLine($"  machine load after: {Load()}");
 }
@@ -313,6 +343,7 @@ async Task KioskAsync(int width, int height, int rate, int seconds)
     var slices = points.GroupBy(p => (int)((p.Sent - start) / 10_000)).OrderBy(g => g.Key)
         .Select(g => { var l = g.Select(p => p.Latency).Order().ToList(); return string.Create(inv, $"{g.Key * 10}-{g.Key * 10 + 10}s p50 {P(l, .5):0}/p99 {P(l, .99):0}"); });
     Console.WriteLine($"  by 10 s of the run: {string.Join("; ", slices)}");
+    Console.WriteLine($"  {await SplitAsync([page], sent, offset)}");
     var catching = await page.EvaluateAsync<int>("() => window.__catching");
     var l2 = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__long");
     Console.WriteLine(string.Create(inv, $"  'catching up' shown {catching / 10.0:0.0} s of {wall:0} s; long tasks {l2["count"]:0}, {l2["ms"]:0} ms"));
