@@ -49,6 +49,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
 });
 builder.Services.AddSingleton<SharedLanes>();
 builder.Services.AddSingleton<SharedAttention>();
+builder.Services.AddSingleton<Dashboard.App.Components.Shared.TimelineRows>();
 builder.Services.AddMudServices();
 builder.Services.AddCascadingAuthenticationState();
 

@@ -17,4 +17,6 @@ sleep "$settle"
 app=$(pgrep -P $pid -f Dashboard.App.dll || echo $pid)
 rss=$(awk '/VmRSS/ {print $2}' /proc/$app/status)
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$app/status)
-echo "idle RSS: $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB) after ${settle}s"
+anon=$(awk '/RssAnon/ {print $2}' /proc/$app/status)
+file=$(awk '/RssFile/ {print $2}' /proc/$app/status)
+echo "idle RSS: $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB) after ${settle}s: anonymous $((anon / 1024)) MiB, mapped files $((file / 1024)) MiB; load $(cut -d' ' -f1-3 /proc/loadavg)"
