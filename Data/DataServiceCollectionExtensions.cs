@@ -3,6 +3,7 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
+using Dashboard.Data.Cluster;
 using Dashboard.Data.Delivery;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
@@ -45,6 +46,7 @@ public static class DataServiceCollectionExtensions
         services.AddCanaries();
         services.AddWebhooks();
         services.AddSingleton<DeliveryMetricsService>();
+        services.AddCluster();
         return services;
     }
 }
