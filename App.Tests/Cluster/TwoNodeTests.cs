@@ -25,7 +25,7 @@ namespace Dashboard.App.Tests.Cluster;
 /// jobs, the per-subject gate, the start-up reconciler and the optimistic guards, each across nodes.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class TwoNodeTests(TwoNodes nodes, BrowserFixture browser) : IClassFixture<TwoNodes>
+public sealed partial class TwoNodeTests(TwoNodes nodes, BrowserFixture browser) : IClassFixture<TwoNodes>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
