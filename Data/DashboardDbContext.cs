@@ -66,6 +66,9 @@ public class DashboardDbContext : DbContext
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];
 
+    /// <summary>True inside SaveChanges: a commit then is SaveChanges' own, before generated ids are set on the entities.</summary>
+    internal bool Saving { get; set; }
+
     /// <summary>Webhook delivery queues that got outbox rows in this transaction; see <see cref="WebhookOutbox"/>.</summary>
     internal HashSet<string> PendingWebhookQueues { get; } = [];
 

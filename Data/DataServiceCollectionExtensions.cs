@@ -5,6 +5,7 @@ using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
+using Dashboard.Data.Cluster;
 using Dashboard.Data.Delivery;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Freezes;
@@ -55,6 +56,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<DeliveryMetricsService>();
         services.AddAttention();
         services.AddSingleton<FreezeService>();
+        services.AddCluster();
         return services;
     }
 }
