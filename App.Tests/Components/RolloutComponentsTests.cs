@@ -20,6 +20,7 @@ public sealed class RolloutComponentsTests : MudBunitContext
         var data = await DataServices.MigratedAsync();
         Services.AddSingleton(data.Get<RolloutService>());
         Services.AddSingleton(data.Get<ArtifactService>());
+        Services.AddSingleton(data.Get<Dashboard.Data.Suspects.SuspectService>());
         Services.AddSingleton(data.Get<MenderInventoryService>());
         Services.AddSingleton(data.Get<MenderDeviceService>());
         Services.AddSingleton(data.Get<TimelineNotifier>());

@@ -263,7 +263,7 @@ public static partial class MenderDeploymentsApi
         if (body.ValueKind == JsonValueKind.Array && body.GetArrayLength() == 1) body = body[0];
         if (body.ValueKind != JsonValueKind.Object) throw new ValidationException("body", "failed to decode deployment: expected a JSON object");
         var request = ReadRequest(body) with { Group = group };
-        var rollout = await service.CreateAsync(request, http.User.ActorName(), ct);
+        var rollout = await service.CreateAsync(request, http.User.ActorName(), ct, http.FreezeOverride());
         http.Response.Headers.Location = $"{Deployments}/{rollout.Id}";
         return Results.StatusCode(StatusCodes.Status201Created);
     }

@@ -1,3 +1,5 @@
+using Dashboard.Data.Freezes;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -46,7 +48,9 @@ public sealed class RolloutService(
     ProgressNotifier progress,
     IWorkScheduler scheduler,
     IdleDeviceCache idle,
-    TimeProvider clock)
+    TimeProvider clock,
+    FreezeService freezes,
+    AuditLog audit)
 {
     public const string PhaseWork = "rollout.phase";
     public const string WatchWork = "rollout.watch";
@@ -66,12 +70,15 @@ public sealed class RolloutService(
         return new RolloutPreview(targets.Count, targets.Count(t => Compatible(artifacts, t.DeviceType)), plans);
     }
 
-    public async Task<Rollout> CreateAsync(RolloutRequest request, string? actor, CancellationToken ct = default)
+    /// <summary>Creates the rollout; a freeze on it refuses (<see cref="FrozenException"/>) unless an administrator overrides it.</summary>
+    public async Task<Rollout> CreateAsync(RolloutRequest request, string? actor, CancellationToken ct = default, FreezeOverrideRequest? freezeOverride = null)
     {
+        audit.Attempt(AuditActions.RolloutCreate, AuditTargets.Rollout, request.Name);
         Validate(request);
         var targets = await TargetsAsync(request, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var artifacts = await ArtifactsAsync(db, request.ArtifactName!, ct);
+        var admission = await freezes.AdmitAsync(db, FreezeTarget(request.ArtifactName!), freezeOverride, ct);
         var now = Now;
         var plans = RolloutPlanner.Plan(targets.Count, request.Phases, now);
 
@@ -124,6 +131,8 @@ public sealed class RolloutService(
         }
         RolloutStateMachine.Created(db, recorder, rollout,
             $"Rollout {rollout.Name} of {rollout.ArtifactName} to {targets.Count} device{(targets.Count == 1 ? "" : "s")} created ({plans.Count} phase{(plans.Count == 1 ? "" : "s")})");
+        freezes.RecordOverrides(db, admission, RolloutStateMachine.Subject(rollout));
+        audit.Add(db, AuditActions.RolloutCreate, AuditTargets.Rollout, rollout.Id, $"{rollout.Name}: {rollout.ArtifactName} to {targets.Count} devices in {plans.Count} phases.");
         await db.SaveChangesAsync(ct);
         await DeviceDeploymentRows.InsertAsync(db, rows, ct);
         if (rollout.Phases[0].StartAt <= now) await StartDuePhasesAsync(db, rollout, now, ct);
@@ -159,10 +168,24 @@ public sealed class RolloutService(
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
+    /// <summary>What a freeze must name to hold a rollout: the artifact, or the Mender devices' project.</summary>
+    public static FreezeTarget FreezeTarget(string artifactName) => new(SubjectKinds.Rollout, MenderDeviceService.ProjectId, artifactName);
+
+    /// <summary>
+    /// Starts every phase that is due, unless a freeze holds the rollout: then the phases wait, the
+    /// timeline says until when, and the phase job is scheduled again for the freeze's end.
+    /// </summary>
     private async Task StartDuePhasesAsync(DashboardDbContext db, Rollout rollout, DateTime now, CancellationToken ct)
     {
         var due = rollout.Phases.OrderBy(p => p.Index).Where(p => p.StartedAt is null && p.StartAt <= now).ToList();
         if (due.Count == 0) return;
+        if (await freezes.HoldAsync(db, FreezeTarget(rollout.ArtifactName), rollout.Id, ct) is { } hold)
+        {
+            await freezes.RecordWaitAsync(db, RolloutStateMachine.Subject(rollout), hold, $"Rollout {rollout.Name}: phase {due[0].Index + 1} of {rollout.Phases.Count}", ct);
+            scheduler.Schedule(PhaseItem(rollout, due[0]), hold.Until);
+            return;
+        }
+        await FreezeService.ReleaseAsync(db, SubjectKinds.Rollout, rollout.Id, ct);
         foreach (var phase in due) phase.StartedAt = now;
         var which = due.Count == 1 ? $"phase {due[0].Index + 1} of {rollout.Phases.Count}" : $"phases {due[0].Index + 1}-{due[^1].Index + 1} of {rollout.Phases.Count}";
         var devices = due.Sum(p => p.DeviceCount);
@@ -218,6 +241,7 @@ public sealed class RolloutService(
     /// <summary>Mender's abort: devices that have not finished become <c>aborted</c> (and get 409 on their next report).</summary>
     public async Task AbortAsync(string rolloutId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.RolloutAbort, AuditTargets.Rollout, rolloutId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.FirstOrDefaultAsync(r => r.Id == rolloutId, ct) ?? throw new NotFoundException("Deployment", rolloutId);
@@ -230,6 +254,7 @@ public sealed class RolloutService(
         await RecountAsync(db, rolloutId, ct);
         rollout.StateReason = $"aborted by {actor}";
         await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.Aborted, $"Rollout {rollout.Name} aborted ({aborted} device{(aborted == 1 ? "" : "s")} not finished)", actor: actor, ct: ct);
+        audit.Add(db, AuditActions.RolloutAbort, AuditTargets.Rollout, rolloutId, $"{rollout.Name}: {aborted} devices not finished.");
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
@@ -238,6 +263,7 @@ public sealed class RolloutService(
     /// <summary>Resumes a rollout the failure guard stopped: due phases start now, later ones at their time.</summary>
     public async Task ResumeAsync(string rolloutId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.RolloutResume, AuditTargets.Rollout, rolloutId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.Include(r => r.Phases).FirstOrDefaultAsync(r => r.Id == rolloutId, ct) ?? throw new NotFoundException("Deployment", rolloutId);
@@ -245,6 +271,7 @@ public sealed class RolloutService(
         var now = Now;
         rollout.StateReason = null;
         await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.InProgress, $"Rollout {rollout.Name} resumed", actor: actor, ct: ct);
+        audit.Add(db, AuditActions.RolloutResume, AuditTargets.Rollout, rolloutId, rollout.Name);
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
