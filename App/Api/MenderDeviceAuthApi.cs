@@ -63,7 +63,7 @@ public static class MenderDeviceAuthApi
         return Results.Text(result.Token, "application/jwt", Encoding.ASCII);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, UserService users, TokenService tokens, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext http, SignInService signIn, TokenService tokens, CancellationToken ct)
     {
         if (!AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization, out var header) ||
             !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
@@ -77,7 +77,7 @@ public static class MenderDeviceAuthApi
         if (colon <= 0) return ApiErrors.Result(StatusCodes.Status401Unauthorized, "malformed basic auth credentials");
 
         var session = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
-        var user = await users.SignInAsync(decoded[..colon], decoded[(colon + 1)..], session, http.Connection.RemoteIpAddress?.ToString(), "Mender login", ct);
+        var user = await signIn.SignInAsync(decoded[..colon], decoded[(colon + 1)..], session, http.Connection.RemoteIpAddress?.ToString(), "Mender login", ct);
         if (user is null) return ApiErrors.Result(StatusCodes.Status401Unauthorized, "unauthorized");
         using var asUser = AmbientActorContext.Begin(new Actor(user.UserName, ActorKinds.Person, user.Role, SessionId: session, RemoteAddress: http.Connection.RemoteIpAddress?.ToString()));
         // mender-cli keeps the body as its token and sends it as a Bearer header: an API token of our

@@ -32,11 +32,15 @@ public static class AuthExtensions
                 options.Cookie.Name = "dashboard.auth";
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
+                // Secure whenever the dashboard is served over HTTPS; plain HTTP on a LAN still works.
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromDays(14);
                 options.SlidingExpiration = true;
                 options.Events.OnValidatePrincipal = SessionValidation.ValidateAsync;
             })
             .AddScheme<ApiTokenOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, _ => { });
+
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthPolicies.Admin, p => p

@@ -14,6 +14,8 @@ public static class AuditActions
     public const string SignOut = "signout";
     /// <summary>A token handed out by a sign-in (mender-cli's login), not created by an administrator.</summary>
     public const string TokenSignIn = "signin.token";
+    /// <summary>Too many failed sign-ins (a user name, an address or a device identity): refused for a while.</summary>
+    public const string SignInLockout = "signin.lockout";
 
     public const string UserCreate = "user.create";
     public const string UserRole = "user.role";
@@ -23,6 +25,7 @@ public static class AuditActions
 
     public const string TokenCreate = "token.create";
     public const string TokenRevoke = "token.revoke";
+    public const string TokenNamespaces = "token.namespaces";
 
     public const string WebhookCreate = "webhook.create";
     public const string WebhookDelete = "webhook.delete";

@@ -95,7 +95,8 @@ public sealed partial class AuditLog(IActorContext actors, IDbContextFactory<Das
 
     /// <summary>The domain's refusals: the caller asked for something the rules or the state do not allow.</summary>
     public static bool IsRefusal(Exception e) =>
-        e is ValidationException or ConflictException or NotFoundException or ForbiddenException or UnprocessableException or DbUpdateConcurrencyException;
+        e is ValidationException or ConflictException or NotFoundException or ForbiddenException or UnprocessableException or DbUpdateConcurrencyException
+            or Freezes.FrozenException or TooManyAttemptsException;
 
     private static void Authorize(Actor actor, string action)
     {

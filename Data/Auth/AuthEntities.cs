@@ -45,8 +45,12 @@ public sealed class ApiToken
     public required string Prefix { get; set; }
     public required string SecretHash { get; set; }
     public List<string> Scopes { get; set; } = [];
+    /// <summary>The Nomad namespaces the token may use (<see cref="NamespacePolicy"/>); null: every namespace.</summary>
+    public List<string>? Namespaces { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+    /// <summary>When set, the token stops working at this moment (UTC), as if revoked then.</summary>
+    public DateTime? ExpiresAt { get; set; }
     public string? CreatedBy { get; set; }
 }

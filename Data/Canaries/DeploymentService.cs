@@ -1,5 +1,6 @@
 using Dashboard.Data.Audit;
 using System.Globalization;
+using System.Linq.Expressions;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,7 +10,16 @@ namespace Dashboard.Data.Canaries;
 public sealed record DeploymentUpdate(string EvalId, long EvalCreateIndex, long DeploymentModifyIndex, long? RevertedJobVersion, long Index);
 
 /// <summary>What a deployments list asks for, as Nomad's query parameters say it.</summary>
-public sealed record DeploymentListQuery(string Namespace = "default", string? Prefix = null, string? NextToken = null, int PerPage = 0, bool Reverse = false);
+/// <param name="Allowed">With <c>Namespace = "*"</c>, the namespaces the caller may read (null: every one).</param>
+public sealed record DeploymentListQuery(string Namespace = "default", string? Prefix = null, string? NextToken = null, int PerPage = 0, bool Reverse = false,
+    IReadOnlyCollection<string>? Allowed = null);
+
+/// <summary>
+/// Which deployments a list keeps: <paramref name="Matches"/> decides, in memory; <paramref name="Narrowing"/>,
+/// when there is one, is a condition every match satisfies, tested by the database first so a rare match
+/// does not read the whole namespace.
+/// </summary>
+public sealed record DeploymentFilter(Func<CanaryDeployment, bool> Matches, Expression<Func<CanaryDeployment, bool>>? Narrowing = null);
 
 public sealed record DeploymentPage(IReadOnlyList<CanaryDeployment> Items, string? NextToken, long Index);
 
@@ -41,9 +51,12 @@ public sealed class DeploymentService(
     /// <summary>
     /// One page, in Nomad's order: by create index (or by id with a prefix), <paramref name="matches"/>
     /// (the filter expression) applied while paging, so a page is full whenever enough match.
+    /// The filter's narrowing only drops rows the filter would drop, in the same order, so pages and
+    /// tokens are the same as without it.
     /// </summary>
-    public async Task<DeploymentPage> ListAsync(DeploymentListQuery q, Func<CanaryDeployment, bool>? matches = null, CancellationToken ct = default)
+    public async Task<DeploymentPage> ListAsync(DeploymentListQuery q, DeploymentFilter? filter = null, CancellationToken ct = default)
     {
+        var matches = filter?.Matches;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var index = await db.CanaryDeployments.MaxAsync(d => (long?)d.ModifyIndex, ct) ?? 1;
         var query = db.CanaryDeployments.AsNoTracking();
@@ -54,6 +67,12 @@ public sealed class DeploymentService(
             // namespace index, which would read every deployment of the namespace and sort them.
             query = byId ? query.Where(d => d.Namespace + "" == q.Namespace) : query.Where(d => d.Namespace == q.Namespace);
         }
+        else if (q.Allowed is { } allowed)
+        {
+            var names = allowed.ToList();
+            query = query.Where(d => names.Contains(d.Namespace));
+        }
+        if (filter?.Narrowing is { } narrowing) query = query.Where(narrowing);
         if (byId)
         {
             // A range on the key, which an index serves (LIKE 'ab%' is case-insensitive on SQLite and scans).

@@ -1,3 +1,4 @@
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Audit;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,7 +11,8 @@ public sealed record JobWithSpec(CanaryJob Job, CanaryJobVersion Version, JobSpe
 /// <summary>Nomad jobs: register a version, stop, revert, and the reads the API and the pages share.</summary>
 public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine, AuditLog audit)
 {
-    public Task<JobRegistration> RegisterAsync(JobSpec spec, string? actor, long? enforceIndex = null, CancellationToken ct = default) =>
+    public Task<JobRegistration> RegisterAsync(JobSpec spec, string? actor, long? enforceIndex = null, CancellationToken ct = default,
+        FreezeOverrideRequest? freezeOverride = null) =>
         writer.WriteAsync(async w =>
         {
             audit.Attempt(AuditActions.JobRegister, AuditTargets.Job, $"{spec.Namespace}/{spec.ID}");
@@ -21,14 +23,14 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
                 if (actual != expected)
                     throw new ValidationException("JobModifyIndex", $"Enforcing job modify index {expected}: job {(existing is null ? "does not exist" : $"exists with conflicting job modify index: {actual}")}");
             }
-            var outcome = await engine.RegisterAsync(w, spec, actor, ct);
+            var outcome = await engine.RegisterAsync(w, spec, actor, ct, freezeOverride: freezeOverride);
             audit.Add(w.Db, AuditActions.JobRegister, AuditTargets.Job, $"{spec.Namespace}/{spec.ID}",
                 $"Version {outcome.Version}{(outcome.DeploymentId is null ? "" : $", deployment {outcome.DeploymentId}")}.");
             return new JobRegistration(outcome.EvalId, w.Index, outcome.JobModifyIndex, w.Index, outcome.Version, outcome.DeploymentId);
         }, ct);
 
     /// <summary>Registers the next version of a job from the dialog's few fields (a new job when there is none).</summary>
-    public async Task<JobRegistration> DeployAsync(DeployRequest request, string? actor, CancellationToken ct = default)
+    public async Task<JobRegistration> DeployAsync(DeployRequest request, string? actor, CancellationToken ct = default, FreezeOverrideRequest? freezeOverride = null)
     {
         if (string.IsNullOrWhiteSpace(request.JobId)) throw new ValidationException("JobId", "Missing job ID");
         if (string.IsNullOrWhiteSpace(request.Group)) throw new ValidationException("Group", "Missing task group name");
@@ -66,7 +68,7 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
                 },
             };
         });
-        return await RegisterAsync(spec, actor, ct: ct);
+        return await RegisterAsync(spec, actor, ct: ct, freezeOverride: freezeOverride);
     }
 
     private static System.Text.Json.Nodes.JsonObject WithImage(System.Text.Json.Nodes.JsonObject? config, string image)

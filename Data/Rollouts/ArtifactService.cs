@@ -99,6 +99,36 @@ public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFact
         return await db.Artifacts.AsNoTracking().OrderByDescending(a => a.ModifiedAt).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// Mender's v1 <c>artifacts/list</c>: <paramref name="name"/> is a prefix, <paramref name="description"/> a
+    /// substring, <paramref name="deviceType"/> one of the compatible types; sorted by name or modified time.
+    /// </summary>
+    public async Task<(List<Artifact> Artifacts, int Total)> ListPageAsync(string? name, string? description, string? deviceType, string sort, int page, int perPage, CancellationToken ct = default)
+    {
+        var all = await ListAsync(ct);
+        IEnumerable<Artifact> q = all;
+        if (!string.IsNullOrEmpty(name)) q = q.Where(a => a.Name.StartsWith(name, StringComparison.Ordinal));
+        if (!string.IsNullOrEmpty(description)) q = q.Where(a => a.Description?.Contains(description, StringComparison.Ordinal) == true);
+        if (!string.IsNullOrEmpty(deviceType)) q = q.Where(a => a.DeviceTypes.Contains(deviceType));
+        q = sort switch
+        {
+            "name:asc" => q.OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id, StringComparer.Ordinal),
+            "name:desc" => q.OrderByDescending(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id, StringComparer.Ordinal),
+            "modified:asc" => q.OrderBy(a => a.ModifiedAt).ThenBy(a => a.Id, StringComparer.Ordinal),
+            "modified:desc" => q.OrderByDescending(a => a.ModifiedAt).ThenBy(a => a.Id, StringComparer.Ordinal),
+            _ => throw new ValidationException("sort", $"invalid sort '{sort}': use name:asc, name:desc, modified:asc or modified:desc"),
+        };
+        var matching = q.ToList();
+        return ([.. matching.Skip((page - 1) * perPage).Take(perPage)], matching.Count);
+    }
+
+    /// <summary>Bytes the stored artifacts take (Mender's storage usage; there is no limit here).</summary>
+    public async Task<long> StorageUsageAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await db.Artifacts.AsNoTracking().Select(a => a.Size).ToListAsync(ct)).Sum();
+    }
+
     public async Task<Artifact> GetAsync(string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

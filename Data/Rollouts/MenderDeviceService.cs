@@ -2,6 +2,7 @@ using Dashboard.Data.Audit;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dashboard.Data.Auth;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts.Devices;
 using Dashboard.Data.Timeline;
@@ -22,7 +23,7 @@ public sealed record MenderDeviceView(Device Device, IReadOnlyList<MenderAuthSet
 /// a fleet <see cref="Device"/> with <see cref="Device.AuthStatus"/> set, so the Fleet page, Packet's
 /// device list and rollouts all see one inventory.
 /// </summary>
-public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbContext> dbFactory, DeviceTokenService tokens, TimeProvider clock, AuditLog audit)
+public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbContext> dbFactory, DeviceTokenService tokens, TimeProvider clock, AuditLog audit, SignInThrottle throttle)
 {
     /// <summary>The project Mender devices join when they first ask to be admitted.</summary>
     public const string ProjectId = "mender";
@@ -42,8 +43,15 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
     {
         var (identity, attributes, publicKey) = ParseAuthRequest(body);
         if (string.IsNullOrWhiteSpace(signature)) throw new ValidationException("X-MEN-Signature", "missing request signature (X-MEN-Signature header)");
+        // Per identity: a device that keeps failing its signature is someone trying keys, and is slowed down.
+        var throttleKey = ThrottleKey.Device(identity);
+        throttle.ThrowIfBlocked(throttleKey);
         if (!DeviceSignatures.Verify(publicKey, body.Span, signature.Trim()))
+        {
+            await throttle.FailedAsync(ct, throttleKey);
             return new AuthResult(AuthOutcome.BadSignature, Message: "signature verification failed");
+        }
+        throttle.Succeeded(throttleKey);
 
         for (var attempt = 0; ; attempt++)
         {
