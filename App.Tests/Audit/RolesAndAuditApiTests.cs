@@ -5,7 +5,6 @@ using Dashboard.App.Api;
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
-using Dashboard.Data.Canaries;
 using TestContext = Xunit.TestContext;
 
 namespace Dashboard.App.Tests.Audit;
@@ -118,21 +117,7 @@ public sealed partial class RolesAndAuditApiTests(AppFixture fixture)
     [Fact]
     public async Task NomadPauseByAToken_IsAudited_AndTheSecondPauseIsRecordedAsRefused()
     {
-        var job = Unique("auditjob");
-        var registration = await fixture.App.Service<JobService>().RegisterAsync(new JobSpec
-        {
-            ID = job, Name = job, Namespace = "default",
-            TaskGroups =
-            [
-                new TaskGroupSpec
-                {
-                    Name = "web", Count = 1,
-                    Update = new UpdateSpec { MinHealthyTime = TimeSpan.FromMinutes(5), HealthyDeadline = TimeSpan.FromMinutes(10), ProgressDeadline = TimeSpan.FromMinutes(15) },
-                    Tasks = [new TaskSpec { Name = "server", Driver = "docker", Config = new System.Text.Json.Nodes.JsonObject { ["image"] = "nginx:1.27" } }],
-                },
-            ],
-        }, "test", ct: Ct);
-        var deploymentId = registration.DeploymentId!;
+        var deploymentId = await RunningDeployments.StartAsync(fixture.App, "auditjob", Ct);
         var tokenName = Unique("nomadbot");
         var token = await fixture.App.Service<TokenService>().CreateAsync(tokenName, [ApiScopes.DeploymentsWrite], "test", ct: Ct);
         using var nomad = fixture.App.ApiClient("X-Nomad-Token", token.Secret);

@@ -1,6 +1,5 @@
-using System.Text.Json.Nodes;
 using Dashboard.App.Tests.Infrastructure;
-using Dashboard.Data.Canaries;
+using Dashboard.App.Tests.Audit;
 using Microsoft.Playwright;
 
 namespace Dashboard.App.Tests.Browser;
@@ -36,28 +35,7 @@ public sealed class AuditBrowserTests(AppFixture fixture, BrowserFixture browser
 {
     private const string Password = "operator-password-1";
 
-    /// <summary>A deployment that keeps running for minutes (a long minimum healthy time), so people can act on it.</summary>
-    private async Task<string> RunningDeploymentAsync()
-    {
-        var job = "audit-" + Guid.NewGuid().ToString("N")[..6];
-        var registration = await fixture.App.Service<JobService>().RegisterAsync(new JobSpec
-        {
-            ID = job,
-            Name = job,
-            Namespace = "default",
-            TaskGroups =
-            [
-                new TaskGroupSpec
-                {
-                    Name = "web",
-                    Count = 1,
-                    Update = new UpdateSpec { MinHealthyTime = TimeSpan.FromMinutes(5), HealthyDeadline = TimeSpan.FromMinutes(10), ProgressDeadline = TimeSpan.FromMinutes(15) },
-                    Tasks = [new TaskSpec { Name = "server", Driver = "docker", Config = new JsonObject { ["image"] = "nginx:1.27" } }],
-                },
-            ],
-        }, "test", ct: TestContext.Current.CancellationToken);
-        return registration.DeploymentId!;
-    }
+    private Task<string> RunningDeploymentAsync() => RunningDeployments.StartAsync(fixture.App, "audit", TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task AdminCreatesAnOperator_OperatorPauses_AdminFindsItOnTheAuditPage_AndExportsIt()

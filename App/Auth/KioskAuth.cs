@@ -32,7 +32,13 @@ public static class KioskAuth
         services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
         {
             o.AccessDeniedPath = "/denied";
-            o.Events.OnValidatePrincipal = RejectRevokedKioskAsync;
+            // Chained, not replaced: people's sessions are checked too (disabled, demoted, password reset; SessionValidation).
+            var people = o.Events.OnValidatePrincipal;
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                await RejectRevokedKioskAsync(context);
+                if (context.Principal is not null) await people(context);
+            };
         });
         // Before AddRazorComponents, whose default provider is only a fallback: open kiosk circuits re-check their token too.
         services.AddScoped<AuthenticationStateProvider, TokenRevalidatingStateProvider>();
