@@ -1,3 +1,4 @@
+using Dashboard.Data.Audit;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Freezes;
 using Dashboard.Data.Timeline;
@@ -19,7 +20,8 @@ public sealed class BatchService(
     IWorkScheduler scheduler,
     StateRecorder recorder,
     FleetCapacityService capacity,
-    FreezeService freezes)
+    FreezeService freezes,
+    AuditLog audit)
 {
     /// <summary>The component under which batches appear on the Changes view and the timeline lanes.</summary>
     public const string ChangeComponent = BatchStateMachine.ChangeComponent;
@@ -58,6 +60,7 @@ public sealed class BatchService(
     public async Task<IReadOnlyList<Batch>> SubmitAsync(string projectId, IReadOnlyList<BatchRequest> requests, string actor, CancellationToken ct = default,
         FreezeOverrideRequest? freezeOverride = null)
     {
+        audit.Attempt(AuditActions.BatchCreate, AuditTargets.Batch, projectId);
         if (requests.Count == 0) throw new ValidationException("batches", "batches must list at least one batch.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId).Select(p => p.Slug).FirstOrDefaultAsync(ct)
@@ -101,6 +104,7 @@ public sealed class BatchService(
         {
             BatchStateMachine.Created(db, recorder, batch);
             freezes.RecordOverrides(db, admission, BatchStateMachine.Subject(batch));
+            audit.Add(db, AuditActions.BatchCreate, AuditTargets.Batch, batch.Id, $"{batch.Quantity} × {batch.PlanSlug} in project {projectId}.");
         }
         await db.SaveChangesAsync(ct);
         foreach (var batch in batches) scheduler.Enqueue(BatchRunner.Work(batch));
@@ -148,9 +152,11 @@ public sealed class BatchService(
     /// </summary>
     public async Task DeleteAsync(string batchId, bool removeDevices, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.BatchDelete, AuditTargets.Batch, batchId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var batch = await db.Batches.SingleOrDefaultAsync(b => b.Id == batchId, ct) ?? throw new NotFoundException("Batch", batchId);
+        audit.Add(db, AuditActions.BatchDelete, AuditTargets.Batch, batchId, removeDevices ? "With its devices." : "Devices kept.");
         if (removeDevices)
         {
             var devices = await db.Devices.Where(d => d.BatchId == batchId).ToListAsync(ct);
