@@ -3,6 +3,7 @@ using TestContext = Xunit.TestContext;
 using Dashboard.App.Components.Pages.Batches;
 using Dashboard.App.Tests.Batches;
 using Dashboard.App.Tests.Infrastructure;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Timeline;
@@ -18,6 +19,7 @@ public sealed class BatchComponentsTests : MudBunitContext
         var data = await BatchServiceTests.SeededAsync(failureRate);
         Services.AddSingleton(data.Get<BatchService>());
         Services.AddSingleton(data.Get<FleetService>());
+        Services.AddSingleton(data.Get<FreezeService>());
         Services.AddSingleton(data.Get<Dashboard.Data.Suspects.SuspectService>());
         Services.AddSingleton(data.Get<TimelineNotifier>());
         Services.AddSingleton(data.Get<ProgressNotifier>());

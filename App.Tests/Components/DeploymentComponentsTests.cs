@@ -2,6 +2,7 @@ using Bunit;
 using Dashboard.App.Components.Pages.Deployments;
 using Dashboard.App.Tests.Canaries;
 using Dashboard.App.Tests.Infrastructure;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,7 @@ public sealed class DeploymentComponentsTests : MudBunitContext
         var data = await CanaryTestData.SeededAsync();
         Services.AddSingleton(data.Get<DeploymentService>());
         Services.AddSingleton(data.Get<JobService>());
+        Services.AddSingleton(data.Get<FreezeService>());
         Services.AddSingleton(data.Get<Dashboard.Data.Suspects.SuspectService>());
         Services.AddSingleton(data.Get<ProgressNotifier>());
         Services.AddSingleton<TimeProvider>(data.Clock);

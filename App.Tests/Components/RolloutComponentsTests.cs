@@ -1,6 +1,7 @@
 using Bunit;
 using Dashboard.App.Components.Pages.Rollouts;
 using Dashboard.App.Tests.Infrastructure;
+using Dashboard.Data.Freezes;
 using Dashboard.App.Tests.Rollouts;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
@@ -25,6 +26,7 @@ public sealed class RolloutComponentsTests : MudBunitContext
         Services.AddSingleton(data.Get<MenderDeviceService>());
         Services.AddSingleton(data.Get<TimelineNotifier>());
         Services.AddSingleton(data.Get<ProgressNotifier>());
+        Services.AddSingleton(data.Get<FreezeService>());
         // The live feed paces itself by the page's clock; the services' fake clock starts at the real time.
         Services.AddSingleton(TimeProvider.System);
         data.Clock.SetUtcNow(TimeProvider.System.GetUtcNow());

@@ -5,12 +5,8 @@ using System.Text.Json;
 using Dashboard.App.Api;
 using Dashboard.App.Tests.Canaries;
 using Dashboard.App.Tests.Infrastructure;
-using Dashboard.Data;
 using Dashboard.Data.Auth;
-using Dashboard.Data.Fleet;
 using Dashboard.Data.Freezes;
-using Dashboard.Data.Rollouts;
-using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.App.Tests.Freezes;
 
@@ -124,7 +120,9 @@ public sealed class FreezeApiTests(AppFixture fixture)
     [Fact]
     public async Task Mender_RefusesADeployment_With409ErrorAndRequestId_AndAnAdminOverrideCreatesIt()
     {
-        var (artifact, group) = await MenderFleetAsync();
+        var suffix = Unique();
+        var (artifact, group) = ("frz-app-" + suffix, "frz-" + suffix);
+        await FreezeJobTests.SeedMenderAsync(fixture.App, artifact, "frz-type-" + suffix, group, count: 2);
         await using var freeze = await FreezeAsync("mender-" + Unique(), components: [artifact]);
         var body = JsonSerializer.Serialize(new { name = "frozen", artifact_name = artifact });
 
@@ -184,28 +182,5 @@ public sealed class FreezeApiTests(AppFixture fixture)
 
         var (status, _, field) = ApiExceptionHandler.Map(JsonErrorFormat.Instance, new FrozenException("x", freeze.Until, "frozen"));
         Assert.Equal((409, "freeze"), (status, field));
-    }
-
-    /// <summary>An artifact and two accepted Mender devices in a fresh static group, straight into the app's database.</summary>
-    private async Task<(string Artifact, string Group)> MenderFleetAsync()
-    {
-        var suffix = Unique();
-        var (artifact, group, type) = ("frz-app-" + suffix, "frz-" + suffix, "frz-type-" + suffix);
-        var now = fixture.App.Clock.GetUtcNow().UtcDateTime;
-        await using var db = await fixture.App.Service<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(Ct);
-        if (!await db.Projects.AnyAsync(p => p.Id == MenderDeviceService.ProjectId, Ct))
-            db.Projects.Add(new Project { Id = MenderDeviceService.ProjectId, Name = "Mender devices", Slug = "mender", CreatedAt = now });
-        for (var i = 0; i < 2; i++)
-        {
-            var id = $"{suffix}-{i}";
-            db.Devices.Add(new Device
-            {
-                Id = id, ProjectId = MenderDeviceService.ProjectId, Hostname = $"frz-{id}", AuthStatus = MenderAuthStatuses.Accepted,
-                DeviceType = type, Group = group, IdentityData = $"{{\"mac\":\"{id}\"}}", CreatedAt = now, UpdatedAt = now,
-            });
-        }
-        db.Artifacts.Add(new Artifact { Id = Guid.NewGuid().ToString(), Name = artifact, DeviceTypes = [type], Metadata = "{}", FileName = "x.mender", ModifiedAt = now });
-        await db.SaveChangesAsync(Ct);
-        return (artifact, group);
     }
 }

@@ -29,7 +29,7 @@ public sealed class FreezeJobTests
 
         await using (var first = new DashboardApp(data.Path, clock: clock).Start())
         {
-            var devices = await SeedAsync(first, "app-9");
+            var devices = await SeedMenderAsync(first, "app-9", "job-type", group: null, count: 10);
             await first.Service<FreezeService>().CreateAsync(new FreezeRequest
             {
                 Name = "Change board", Kind = FreezeKinds.Once, StartsAt = start.AddMinutes(30), EndsAt = start.AddHours(3), Components = ["app-9"],
@@ -55,6 +55,27 @@ public sealed class FreezeJobTests
 
         Assert.Equal(start.AddHours(3), await PhaseTwoStartedAsync(second, rolloutId));
         Assert.Null(await second.Service<FreezeService>().WaitAsync(SubjectKinds.Rollout, rolloutId, Ct));
+    }
+
+    /// <summary>An artifact and accepted Mender devices of one type (in a static group when given), straight into the app's database.</summary>
+    internal static async Task<List<string>> SeedMenderAsync(DashboardApp app, string artifact, string type, string? group, int count)
+    {
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        await using var db = await app.Service<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(Ct);
+        if (!await db.Projects.AnyAsync(p => p.Id == MenderDeviceService.ProjectId, Ct))
+            db.Projects.Add(new Project { Id = MenderDeviceService.ProjectId, Name = "Mender devices", Slug = "mender", CreatedAt = now });
+        var ids = Enumerable.Range(0, count).Select(i => $"{type}-{i}").ToList();
+        foreach (var id in ids)
+        {
+            db.Devices.Add(new Device
+            {
+                Id = id, ProjectId = MenderDeviceService.ProjectId, Hostname = id, AuthStatus = MenderAuthStatuses.Accepted,
+                DeviceType = type, Group = group, IdentityData = $"{{\"mac\":\"{id}\"}}", CreatedAt = now, UpdatedAt = now,
+            });
+        }
+        db.Artifacts.Add(new Artifact { Id = Guid.NewGuid().ToString(), Name = artifact, DeviceTypes = [type], Metadata = "{}", FileName = "x.mender", ModifiedAt = now });
+        await db.SaveChangesAsync(Ct);
+        return ids;
     }
 
     private static async Task<DateTime?> PhaseTwoStartedAsync(DashboardApp app, string rolloutId) =>
@@ -83,25 +104,5 @@ public sealed class FreezeJobTests
             var titles = await db.Timeline.Where(e => e.SubjectId == rolloutId).OrderBy(e => e.Id).Select(e => e.Title).ToListAsync(Ct);
             Assert.Fail($"No \"{title}\" on the rollout's timeline; it has: {string.Join(" | ", titles)}");
         }
-    }
-
-    private static async Task<List<string>> SeedAsync(DashboardApp app, string artifact)
-    {
-        var now = app.Clock.GetUtcNow().UtcDateTime;
-        await using var db = await app.Service<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(Ct);
-        if (!await db.Projects.AnyAsync(p => p.Id == MenderDeviceService.ProjectId, Ct))
-            db.Projects.Add(new Project { Id = MenderDeviceService.ProjectId, Name = "Mender devices", Slug = "mender", CreatedAt = now });
-        var ids = Enumerable.Range(0, 10).Select(i => $"job-dev-{i}").ToList();
-        foreach (var id in ids)
-        {
-            db.Devices.Add(new Device
-            {
-                Id = id, ProjectId = MenderDeviceService.ProjectId, Hostname = id, AuthStatus = MenderAuthStatuses.Accepted,
-                DeviceType = "job-type", IdentityData = $"{{\"mac\":\"{id}\"}}", CreatedAt = now, UpdatedAt = now,
-            });
-        }
-        db.Artifacts.Add(new Artifact { Id = Guid.NewGuid().ToString(), Name = artifact, DeviceTypes = ["job-type"], Metadata = "{}", FileName = "x.mender", ModifiedAt = now });
-        await db.SaveChangesAsync(Ct);
-        return ids;
     }
 }
