@@ -28,6 +28,9 @@ public sealed class FuzzTests : IAsyncLifetime
         "not-a-guid", "2026-13-45T99:99:99Z", "NaN", "-0", "1e309", " ", "%", "a/b", "default",
     ];
 
+    // HttpClient refuses to send anything else in a header, so header values come from these.
+    private static readonly string[] HeaderValues = [.. Values.Where(v => v.All(c => c is >= ' ' and <= '~'))];
+
     private static readonly string[] QueryKeys =
         ["limit", "page", "per_page", "status", "days", "index", "wait", "source", "component", "host", "token", "before", "namespace", "type", "id", "prefix", "include", "remove_associated_instances", "returnUrl", "documentName"];
 
@@ -104,8 +107,8 @@ public sealed class FuzzTests : IAsyncLifetime
             }
             catch (HttpRequestException ex)
             {
-                // Kestrel may close the connection on a request it refuses outright (an oversized header); that is not a 5xx.
-                failures.Add($"{described}: connection failed ({ex.Message})");
+                // Kestrel may answer an oversized body early and close the connection while it is still being sent; that is not a 5xx.
+                if (request.Content?.Headers.ContentLength is not > 1024 * 1024) failures.Add($"{described}: connection failed ({ex.Message})");
                 continue;
             }
             covered.Add(endpoint.Key);
@@ -135,7 +138,7 @@ public sealed class FuzzTests : IAsyncLifetime
         switch (random.Next(10))
         {
             case 0: break;
-            case 1: request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Pick(Values)); break;
+            case 1: request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Pick(HeaderValues)); break;
             default:
                 if (endpoint.Pattern.StartsWith("/api/devices", StringComparison.Ordinal)) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + _deviceToken);
                 else if (endpoint.Endpoint.Metadata.Any(m => m.GetType().Name == "ComponentTypeMetadata") || endpoint.Pattern.StartsWith("/hangfire", StringComparison.Ordinal))
@@ -147,7 +150,7 @@ public sealed class FuzzTests : IAsyncLifetime
                 }
                 break;
         }
-        if (random.Next(8) == 0) request.Headers.TryAddWithoutValidation("X-MEN-Signature", Pick(Values));
+        if (random.Next(8) == 0) request.Headers.TryAddWithoutValidation("X-MEN-Signature", Pick(HeaderValues));
 
         if (method is not ("GET" or "DELETE") || random.Next(6) == 0)
         {

@@ -56,6 +56,11 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         // Kestrel's own refusals: too large (413), a malformed or truncated body (400), a wrong content type (415).
         BadHttpRequestException e => (e.StatusCode, e.Message, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body" : null),
         JsonException e => (format.ValidationStatus, NotJson(e), "body"),
+        // A JSON body declared in a charset .NET does not know (the body reader wraps the ArgumentException).
+        InvalidOperationException { InnerException: ArgumentException } e when e.Message.Contains("charset", StringComparison.Ordinal) =>
+            (StatusCodes.Status415UnsupportedMediaType, e.Message, "body"),
+        // A multipart body that is not one (a missing boundary, a truncated part).
+        InvalidDataException e => (format.ValidationStatus, "The request body is malformed: " + e.Message, "body"),
         _ => (StatusCodes.Status500InternalServerError, "", null),
     };
 

@@ -184,7 +184,7 @@ public static partial class MenderDeploymentsApi
         long? size = null;
         string? description = null;
         Artifact? artifact = null;
-        while (await reader.ReadNextSectionAsync(ct) is { } section)
+        while (await NextSectionAsync(reader, ct) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
             var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
@@ -206,6 +206,19 @@ public static partial class MenderDeploymentsApi
         if (artifact is null) throw new ValidationException("artifact", "artifact: the form has no artifact part");
         http.Response.Headers.Location = $"/api/management/v1/deployments/artifacts/{artifact.Id}";
         return Results.StatusCode(StatusCodes.Status201Created);
+    }
+
+    /// <summary>The next part; a body that is not the multipart it claims to be is the caller's error, not ours.</summary>
+    private static async Task<MultipartSection?> NextSectionAsync(MultipartReader reader, CancellationToken ct)
+    {
+        try
+        {
+            return await reader.ReadNextSectionAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new ValidationException("artifact", "the multipart body is malformed: " + e.Message);
+        }
     }
 
     internal static object ArtifactJson(Artifact a)
