@@ -7,7 +7,7 @@ port=${PORT:-5055}
 settle=${SETTLE_SECONDS:-30}
 data=$(mktemp -d)
 dotnet build App -c Release -nologo -v q >/dev/null
-( cd App && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench \
+( cd App && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench Dashboard__Demo__Activity=false \
     exec dotnet bin/Release/net10.0/Dashboard.App.dll --urls "http://127.0.0.1:$port" >/dev/null 2>&1 ) &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT

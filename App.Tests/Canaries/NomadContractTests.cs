@@ -194,6 +194,47 @@ public sealed partial class NomadContractTests(AppFixture fixture)
     }
 
     [Fact]
+    public async Task BodylessWrites_Are400RequestBodyIsEmpty_AsNomadsAgentAnswers_AndChangeNothing()
+    {
+        // A manual canary marked healthy: a promote that acted on a missing body would succeed.
+        var job = "wire-" + Guid.NewGuid().ToString("N")[..8];
+        await RegisterAsync(GoRegisterBody(job, "nginx:1", canary: 0));
+        await RegisterAsync(GoRegisterBody(job, "nginx:2", canary: 1));
+        var id = await LatestDeploymentAsync(job);
+        var canary = Assert.Single(await AllocationsAsync(id));
+        Ok(await SendAsync("PUT", $"/v1/deployment/allocation-health/{id}", Health(id, [canary.GetProperty("ID").GetString()!], null)), read: false);
+
+        async Task Expect(string method, string path, string? body, string text)
+        {
+            var r = await SendAsync(method, path, body);
+            Assert.True(r.Status == 400, $"{method} {path} with {(body is null ? "no body" : $"body '{body}'")}: expected 400, got {r.Status}: {r.Body}");
+            Assert.StartsWith("text/plain", r.Headers["Content-Type"]);
+            Assert.Equal(text, r.Body);
+        }
+
+        foreach (var action in new[] { "pause", "promote", "allocation-health", "unblock" })
+        {
+            foreach (var method in new[] { "PUT", "POST" })
+            {
+                await Expect(method, $"/v1/deployment/{action}/{id}", null, "Request body is empty"); // no Content-Length at all
+                await Expect(method, $"/v1/deployment/{action}/{id}", "", "Request body is empty"); // Content-Length: 0
+            }
+            await Expect("PUT", $"/v1/deployment/{action}/{id}", "\n", "EOF");
+            await Expect("PUT", $"/v1/deployment/{action}/{id}", "null", "DeploymentID must be specified");
+        }
+
+        var d = Ok(await SendAsync("GET", $"/v1/deployment/{id}"));
+        Assert.Equal("running", d.GetProperty("Status").GetString());
+        Assert.False(d.GetProperty("TaskGroups").GetProperty("web").GetProperty("Promoted").GetBoolean());
+        var allocs = await AllocationsAsync(id);
+        Assert.True(Assert.Single(allocs).GetProperty("DeploymentStatus").GetProperty("Healthy").GetBoolean());
+
+        // Fail is the exception: Nomad builds it from the path alone.
+        Ok(await SendAsync("POST", $"/v1/deployment/fail/{id}", null), read: false);
+        Assert.Equal("failed", Ok(await SendAsync("GET", $"/v1/deployment/{id}")).GetProperty("Status").GetString());
+    }
+
+    [Fact]
     public async Task BadInput_IsA4xxInPlainText_AndChangesNothing()
     {
         var job = "wire-" + Guid.NewGuid().ToString("N")[..8];

@@ -63,28 +63,31 @@ public static class NomadApi
         var job = NomadRequestReader.Prop(body, "Job") ?? throw new ValidationException("Job", "Job must be specified");
         var spec = NomadRequestReader.Job(job, Namespace(http));
         if (jobId is not null && spec.ID != jobId) throw new ValidationException("Job.ID", "Job ID does not match name");
+        NomadAcl.Require(http, spec.Namespace, NamespacePolicy.SubmitJob);
         long? enforce = NomadRequestReader.Bool(body, "EnforceIndex", "JobRegisterRequest.EnforceIndex") == true
             ? (long)(NomadRequestReader.UInt(body, "JobModifyIndex", "JobRegisterRequest.JobModifyIndex") ?? 0) : null;
-        var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct);
+        var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct, http.FreezeOverride());
         return Write(http, new NomadJobRegisterResponse(result.EvalId, NomadJson.U(result.EvalCreateIndex), NomadJson.U(result.JobModifyIndex), "", NomadJson.U(result.Index), 0, true), result.Index);
     }
 
     private static Task<IResult> ListJobsAsync(HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
         var ns = Namespace(http) ?? "default";
+        if (ns != "*") NomadAcl.Require(http, ns, NamespacePolicy.ReadJob);
         var prefix = http.Request.Query["prefix"].ToString();
         return BlockingAsync(http, notifier, clock, w => w.JobKeys.Count > 0, async token =>
         {
             var (list, index) = await jobs.ListAsync(ns, prefix, token);
             var stubs = new List<NomadJobStub>();
-            foreach (var job in list) stubs.Add(NomadJson.JobStub(job, await jobs.AllocationsAsync(job.Namespace, job.JobId, all: true, token)));
+            // Across namespaces, a token sees only the ones it may read, as Nomad lists "all authorized namespaces".
+            foreach (var job in list.Where(j => NomadAcl.Allows(http, j.Namespace, NamespacePolicy.ReadJob))) stubs.Add(NomadJson.JobStub(job, await jobs.AllocationsAsync(job.Namespace, job.JobId, all: true, token)));
             return ((object)stubs, index);
         }, ct);
     }
 
     private static Task<IResult> GetJobAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             var job = await jobs.GetAsync(ns, jobId, token) ?? throw new NotFoundException("job", jobId);
@@ -94,13 +97,13 @@ public static class NomadApi
 
     private static async Task<IResult> StopJobAsync(string jobId, HttpContext http, JobService jobs, CancellationToken ct)
     {
-        var result = await jobs.StopAsync(Namespace(http) ?? "default", jobId, http.User.ActorName(), ct);
+        var result = await jobs.StopAsync(WriteNamespace(http), jobId, http.User.ActorName(), ct);
         return Write(http, new { EvalID = result.EvalId, EvalCreateIndex = NomadJson.U(result.EvalCreateIndex), JobModifyIndex = NomadJson.U(result.JobModifyIndex), Index = NomadJson.U(result.Index) }, result.Index);
     }
 
     private static Task<IResult> JobVersionsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             var job = await jobs.GetAsync(ns, jobId, token) ?? throw new NotFoundException("job", jobId);
@@ -116,7 +119,7 @@ public static class NomadApi
 
     private static Task<IResult> JobDeploymentsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             var list = await jobs.DeploymentsAsync(ns, jobId, token);
@@ -126,7 +129,7 @@ public static class NomadApi
 
     private static Task<IResult> JobDeploymentAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
             // No deployment is a JSON null, which Nomad's client reads as "none".
@@ -137,7 +140,7 @@ public static class NomadApi
 
     private static Task<IResult> JobAllocationsAsync(string jobId, HttpContext http, JobService jobs, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
     {
-        var ns = Namespace(http) ?? "default";
+        var ns = ReadNamespace(http);
         var all = http.Request.Query["all"].ToString() == "true";
         return BlockingAsync(http, notifier, clock, JobRelevant(ns, jobId), async token =>
         {
@@ -153,7 +156,7 @@ public static class NomadApi
         if (!string.IsNullOrEmpty(bodyJob) && bodyJob != jobId) throw new ValidationException("JobID", "Job ID does not match");
         var version = NomadRequestReader.UInt(body, "JobVersion", "JobRevertRequest.JobVersion") ?? throw new ValidationException("JobVersion", "JobVersion must be specified");
         var prior = NomadRequestReader.UInt(body, "EnforcePriorVersion", "JobRevertRequest.EnforcePriorVersion");
-        var result = await jobs.RevertAsync(Namespace(http) ?? "default", jobId, (long)version, (long?)prior, http.User.ActorName(), ct);
+        var result = await jobs.RevertAsync(WriteNamespace(http), jobId, (long)version, (long?)prior, http.User.ActorName(), ct);
         return Write(http, new NomadJobRegisterResponse(result.EvalId, NomadJson.U(result.EvalCreateIndex), NomadJson.U(result.JobModifyIndex), "", NomadJson.U(result.Index), 0, true), result.Index);
     }
 
@@ -172,7 +175,10 @@ public static class NomadApi
         if (query.ContainsKey("reverse") && !bool.TryParse(query["reverse"], out reverse))
             throw new ValidationException("reverse", "Invalid reverse: must be true or false");
         var matches = NomadFilters.Deployments(query["filter"].ToString());
-        var request = new DeploymentListQuery(Namespace(http) ?? "default", prefix.ToLowerInvariant(), query["next_token"].ToString(), Math.Min(perPage, DeploymentService.MaxPerPage), reverse);
+        var ns = Namespace(http) ?? "default";
+        if (ns != "*") NomadAcl.Require(http, ns, NamespacePolicy.ReadJob);
+        var request = new DeploymentListQuery(ns, prefix.ToLowerInvariant(), query["next_token"].ToString(), Math.Min(perPage, DeploymentService.MaxPerPage), reverse,
+            Allowed: NomadAcl.Readable(http));
         return BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Count > 0, async token =>
         {
             var page = await deployments.ListAsync(request, matches, token);
@@ -182,55 +188,66 @@ public static class NomadApi
         }, ct);
     }
 
-    private static Task<IResult> GetDeploymentAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct) =>
-        BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
+    private static Task<IResult> GetDeploymentAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        ReadNamespace(http);
+        return BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
         {
-            var d = await deployments.GetAsync(deploymentId, token) ?? throw new NotFoundException("deployment", deploymentId);
+            var d = Readable(http, await deployments.GetAsync(deploymentId, token)) ?? throw new NotFoundException("deployment", deploymentId);
             return ((object)NomadJson.Deployment(d), d.ModifyIndex);
         }, ct);
+    }
 
-    private static Task<IResult> DeploymentAllocationsAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct) =>
-        BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
+    private static Task<IResult> DeploymentAllocationsAsync(string deploymentId, HttpContext http, DeploymentService deployments, CanaryIndexNotifier notifier, TimeProvider clock, CancellationToken ct)
+    {
+        ReadNamespace(http);
+        return BlockingAsync(http, notifier, clock, w => w.DeploymentIds.Contains(deploymentId), async token =>
         {
-            var d = await deployments.GetAsync(deploymentId, token) ?? throw new NotFoundException("deployment", deploymentId);
+            var d = Readable(http, await deployments.GetAsync(deploymentId, token)) ?? throw new NotFoundException("deployment", deploymentId);
             var list = await deployments.AllocationsAsync(deploymentId, token);
             return ((object)list.Select(NomadJson.Allocation).ToList(), list.Count == 0 ? d.ModifyIndex : list.Max(a => a.ModifyIndex));
         }, ct);
+    }
 
     private static async Task<IResult> FailAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        await DeploymentBodyAsync(http, deploymentId, ct);
+        await WritableAsync(http, deployments, deploymentId, ct);
+        // Nomad's fail builds its request from the path alone (the seed's bare `curl -X POST` works);
+        // a body, when there is one, must still name the same deployment.
+        if (await RawBodyAsync(http, ct) is { } raw && !IsBlank(raw)) DeploymentBody(raw, deploymentId);
         return Write(http, await deployments.FailAsync(deploymentId, http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> PauseAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        var body = await DeploymentBodyAsync(http, deploymentId, ct);
-        // A bare `curl -X POST .../pause/<id>` (the seed's call) means pause; Nomad's clients always send Pause.
-        var pause = body is { } b ? NomadRequestReader.Bool(b, "Pause", "DeploymentPauseRequest.Pause") ?? false : true;
+        await WritableAsync(http, deployments, deploymentId, ct);
+        var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
+        var pause = NomadRequestReader.Bool(body, "Pause", "DeploymentPauseRequest.Pause") ?? false;
         return Write(http, await deployments.PauseAsync(deploymentId, pause, http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> PromoteAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        var body = await DeploymentBodyAsync(http, deploymentId, ct);
-        // A bare `curl -X POST .../promote/<id>` (the seed's call) promotes every group.
-        var all = body is { } b ? NomadRequestReader.Bool(b, "All", "DeploymentPromoteRequest.All") ?? false : true;
-        var groups = body is { } g ? NomadRequestReader.Strings(g, "Groups", "DeploymentPromoteRequest.Groups") : null;
+        await WritableAsync(http, deployments, deploymentId, ct);
+        var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
+        var all = NomadRequestReader.Bool(body, "All", "DeploymentPromoteRequest.All") ?? false;
+        var groups = NomadRequestReader.Strings(body, "Groups", "DeploymentPromoteRequest.Groups");
         return Write(http, await deployments.PromoteAsync(deploymentId, all, groups, http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> AllocationHealthAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        var body = await DeploymentBodyAsync(http, deploymentId, ct);
-        var healthy = body is { } h ? NomadRequestReader.Strings(h, "HealthyAllocationIDs", "DeploymentAllocHealthRequest.HealthyAllocationIDs") : null;
-        var unhealthy = body is { } u ? NomadRequestReader.Strings(u, "UnhealthyAllocationIDs", "DeploymentAllocHealthRequest.UnhealthyAllocationIDs") : null;
+        await WritableAsync(http, deployments, deploymentId, ct);
+        var body = await RequiredDeploymentBodyAsync(http, deploymentId, ct);
+        var healthy = NomadRequestReader.Strings(body, "HealthyAllocationIDs", "DeploymentAllocHealthRequest.HealthyAllocationIDs");
+        var unhealthy = NomadRequestReader.Strings(body, "UnhealthyAllocationIDs", "DeploymentAllocHealthRequest.UnhealthyAllocationIDs");
         return Write(http, await deployments.SetAllocationHealthAsync(deploymentId, healthy ?? [], unhealthy ?? [], http.User.ActorName(), ct));
     }
 
     private static async Task<IResult> UnblockAsync(string deploymentId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
-        await DeploymentBodyAsync(http, deploymentId, ct);
+        await WritableAsync(http, deployments, deploymentId, ct);
+        await RequiredDeploymentBodyAsync(http, deploymentId, ct);
         return Write(http, await deployments.UnblockAsync(deploymentId, http.User.ActorName(), ct));
     }
 
@@ -242,25 +259,47 @@ public static class NomadApi
     }
 
     /// <summary>
-    /// The body of a deployment write, or null when there is none. Nomad answers 400 when the
-    /// body's DeploymentID is missing or differs from the path; a body-less call takes the path's.
+    /// The body of pause, promote, allocation-health and unblock, which Nomad's agent decodes before
+    /// anything else: no body at all is a 400 "Request body is empty" (what a bare <c>curl -X POST</c>
+    /// gets from Nomad), a body of only whitespace is Go's decoder's "EOF", and the body's
+    /// DeploymentID must be the path's. Nothing is done on such a request.
     /// </summary>
-    private static async Task<JsonElement?> DeploymentBodyAsync(HttpContext http, string deploymentId, CancellationToken ct)
+    private static async Task<JsonElement> RequiredDeploymentBodyAsync(HttpContext http, string deploymentId, CancellationToken ct)
     {
-        if (http.Request.ContentLength == 0) return null;
+        var text = await RawBodyAsync(http, ct) ?? throw new ValidationException("body", "Request body is empty");
+        return DeploymentBody(text, deploymentId);
+    }
+
+    /// <summary>
+    /// The request body, or null when the request has none: Go's server sees no body when the
+    /// Content-Length is 0 or, on a request that is not chunked, absent.
+    /// </summary>
+    private static async Task<byte[]?> RawBodyAsync(HttpContext http, CancellationToken ct)
+    {
+        var request = http.Request;
+        var chunked = request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase);
+        if (request.ContentLength == 0 || (request.ContentLength is null && !chunked)) return null;
         using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
-        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return null;
+        await request.Body.CopyToAsync(buffer, ct);
+        return buffer.ToArray();
+    }
+
+    private static bool IsBlank(byte[] raw) => raw.All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t');
+
+    private static JsonElement DeploymentBody(byte[] text, string deploymentId)
+    {
+        if (IsBlank(text)) throw new ValidationException("body", "EOF");
         JsonElement body;
         try
         {
-            body = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+            body = JsonDocument.Parse(text).RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw new ValidationException("body", $"Request decode failed: {ex.Message}");
         }
-        if (body.ValueKind != JsonValueKind.Object) throw new ValidationException("body", "Request decode failed: the body must be a JSON object");
+        if (body.ValueKind != JsonValueKind.Object && body.ValueKind != JsonValueKind.Null)
+            throw new ValidationException("body", "Request decode failed: the body must be a JSON object");
         var id = NomadRequestReader.String(body, "DeploymentID", "DeploymentID");
         if (string.IsNullOrEmpty(id)) throw new ValidationException("DeploymentID", "DeploymentID must be specified");
         if (id != deploymentId) throw new ValidationException("DeploymentID", "Deployment ID does not match");
@@ -273,6 +312,36 @@ public static class NomadApi
     {
         var key = CanaryWrite.JobKey(ns, jobId);
         return w => w.JobKeys.Contains(key);
+    }
+
+    /// <summary>The request's namespace, which the token must be allowed to read (Nomad checks it before it looks anything up).</summary>
+    private static string ReadNamespace(HttpContext http)
+    {
+        var ns = Namespace(http) ?? "default";
+        NomadAcl.Require(http, ns, NamespacePolicy.ReadJob);
+        return ns;
+    }
+
+    private static string WriteNamespace(HttpContext http)
+    {
+        var ns = Namespace(http) ?? "default";
+        NomadAcl.Require(http, ns, NamespacePolicy.SubmitJob);
+        return ns;
+    }
+
+    /// <summary>A deployment found by id must also be in a namespace the token may read: ids are global here.</summary>
+    private static CanaryDeployment? Readable(HttpContext http, CanaryDeployment? d)
+    {
+        if (d is not null) NomadAcl.Require(http, d.Namespace, NamespacePolicy.ReadJob);
+        return d;
+    }
+
+    /// <summary>A deployment action needs submit-job in the request's namespace and in the deployment's own.</summary>
+    private static async Task WritableAsync(HttpContext http, DeploymentService deployments, string deploymentId, CancellationToken ct)
+    {
+        WriteNamespace(http);
+        if (NomadAcl.Policy(http.User) is not null && await deployments.GetAsync(deploymentId, ct) is { } d)
+            NomadAcl.Require(http, d.Namespace, NamespacePolicy.SubmitJob);
     }
 
     private static string? Namespace(HttpContext http) =>
@@ -322,6 +391,7 @@ public static class NomadApi
             return await next(context);
         }
         catch (NotFoundException ex) { return ApiErrors.Result(StatusCodes.Status404NotFound, $"{ex.What} not found"); }
+        catch (PermissionDeniedException) { return ApiErrors.Result(StatusCodes.Status403Forbidden, NomadErrorFormat.PermissionDenied); }
     }
 }
 
@@ -357,11 +427,29 @@ public static class GoDuration
 
 /// <summary>
 /// The <c>filter</c> expression (Nomad's go-bexpr language, <see cref="NomadFilter"/>), evaluated
-/// against what the client receives (<see cref="NomadDeployment"/>: Nomad's field names), while paging.
+/// against what the client receives (<see cref="NomadDeployment"/>: Nomad's field names), while paging;
+/// its terms on <see cref="Columns"/> also narrow the query in SQL.
 /// </summary>
 public static class NomadFilters
 {
-    public static Func<CanaryDeployment, bool>? Deployments(string expression)
+    /// <summary>The fields of <see cref="NomadJson.Deployment"/> that are stored columns as they are.</summary>
+    private static readonly FilterColumns<CanaryDeployment> Columns = new FilterColumns<CanaryDeployment>()
+        .Text(nameof(NomadDeployment.ID), d => d.Id)
+        .Text(nameof(NomadDeployment.Namespace), d => d.Namespace)
+        .Text(nameof(NomadDeployment.JobID), d => d.JobId)
+        .Text(nameof(NomadDeployment.Status), d => d.Status)
+        .Text(nameof(NomadDeployment.StatusDescription), d => d.StatusDescription)
+        .Unsigned(nameof(NomadDeployment.JobVersion), d => d.JobVersion)
+        .Unsigned(nameof(NomadDeployment.JobModifyIndex), d => d.JobModifyIndex)
+        .Unsigned(nameof(NomadDeployment.JobSpecModifyIndex), d => d.JobSpecModifyIndex)
+        .Unsigned(nameof(NomadDeployment.JobCreateIndex), d => d.JobCreateIndex)
+        .Unsigned(nameof(NomadDeployment.CreateIndex), d => d.CreateIndex)
+        .Unsigned(nameof(NomadDeployment.ModifyIndex), d => d.ModifyIndex);
+
+    private static readonly NomadDeployment Probe = NomadJson.Deployment(new CanaryDeployment { Id = "", Namespace = "", JobId = "" });
+
+    /// <param name="narrow">False to evaluate everything in memory (what the narrowing is tested against).</param>
+    public static DeploymentFilter? Deployments(string expression, bool narrow = true)
     {
         if (string.IsNullOrWhiteSpace(expression)) return null;
         NomadFilter filter;
@@ -373,7 +461,7 @@ public static class NomadFilters
         {
             throw new ValidationException("filter", $"failed to read filter expression: {ex.Message}");
         }
-        return d =>
+        return new DeploymentFilter(d =>
         {
             try
             {
@@ -383,6 +471,6 @@ public static class NomadFilters
             {
                 throw new ValidationException("filter", $"failed to read result page: {ex.Message}");
             }
-        };
+        }, narrow ? filter.Narrowing(Columns, Probe) : null);
     }
 }

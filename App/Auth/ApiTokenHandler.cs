@@ -22,6 +22,9 @@ public sealed class ApiTokenHandler(
 {
     public const string SchemeName = "ApiToken";
 
+    /// <summary>One claim per entry of the token's Nomad namespace policy; none when the token is not restricted.</summary>
+    public const string NamespaceClaim = "nomad_namespace";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var secret = ReadSecret(Request);
@@ -36,6 +39,7 @@ public sealed class ApiTokenHandler(
             new(ClaimTypes.Name, "token:" + identity.Name),
         };
         claims.AddRange(identity.Scopes.Select(s => new Claim(AuthExtensions.ScopeClaim, s)));
+        claims.AddRange((identity.Namespaces ?? []).Select(n => new Claim(NamespaceClaim, n)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

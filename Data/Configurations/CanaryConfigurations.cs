@@ -73,7 +73,12 @@ internal sealed class CanaryDeploymentConfiguration : IEntityTypeConfiguration<C
         b.HasIndex(x => new { x.Namespace, x.CreateIndex, x.Id });
         b.HasIndex(x => new { x.CreateIndex, x.Id });
         b.HasIndex(x => x.ModifyIndex);
-        b.HasIndex(x => new { x.Namespace, x.JobId, x.CreateIndex });
+        // Filters on a job or a status read their matches straight off these, already in list order
+        // (an equality, then CreateIndex and Id), instead of scanning the namespace for them.
+        b.HasIndex(x => new { x.Namespace, x.JobId, x.CreateIndex, x.Id });
+        b.HasIndex(x => new { x.Namespace, x.Status, x.CreateIndex, x.Id });
+        b.HasIndex(x => new { x.JobId, x.CreateIndex, x.Id });
+        b.HasIndex(x => new { x.Status, x.CreateIndex, x.Id });
         b.HasIndex(x => new { x.Active, x.NextCheckAt });
     }
 }

@@ -34,6 +34,8 @@ internal abstract class FilterExpression
 
 internal sealed class AndExpression(FilterExpression[] terms) : FilterExpression
 {
+    public IReadOnlyList<FilterExpression> Terms => terms;
+
     public override bool Evaluate(in Scope scope)
     {
         foreach (var term in terms)
@@ -46,6 +48,8 @@ internal sealed class AndExpression(FilterExpression[] terms) : FilterExpression
 
 internal sealed class OrExpression(FilterExpression[] terms) : FilterExpression
 {
+    public IReadOnlyList<FilterExpression> Terms => terms;
+
     public override bool Evaluate(in Scope scope)
     {
         foreach (var term in terms)
@@ -66,6 +70,12 @@ internal sealed class NotExpression(FilterExpression operand) : FilterExpression
 /// <summary><c>&lt;selector&gt; &lt;operator&gt; &lt;value&gt;</c>, evaluated as go-bexpr evaluates a match expression.</summary>
 internal sealed class MatchExpression(Selector selector, MatchOperator op, FilterValue? value) : FilterExpression
 {
+    public Selector Selector => selector;
+
+    public MatchOperator Operator => op;
+
+    public FilterValue? Value => value;
+
     public override bool Evaluate(in Scope scope)
     {
         var found = selector.Resolve(scope);

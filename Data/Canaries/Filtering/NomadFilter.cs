@@ -46,6 +46,14 @@ public sealed class NomadFilter
     /// field, a value that does not convert to the field's type, an operator the field's type does not have.</exception>
     public bool Matches(object? root) => _root.Evaluate(new Scope(root, null));
 
+    /// <summary>
+    /// A condition on <paramref name="columns"/> that every match satisfies, for the database to test
+    /// before <see cref="Matches"/> runs on what it returns; null when nothing can be said in SQL.
+    /// </summary>
+    /// <param name="probe">An object of the type <see cref="Matches"/> is given, to find terms that fail on every row.</param>
+    public System.Linq.Expressions.Expression<Func<T, bool>>? Narrowing<T>(FilterColumns<T> columns, object probe) =>
+        new FilterNarrowing<T>(columns).Build(_root, probe);
+
     public override string ToString() => Expression;
 }
 
