@@ -104,9 +104,6 @@ public sealed class BatchService(
         {
             BatchStateMachine.Created(db, recorder, batch);
             freezes.RecordOverrides(db, admission, BatchStateMachine.Subject(batch));
-        foreach (var batch in batches)
-        {
-            BatchStateMachine.Created(db, recorder, batch);
             audit.Add(db, AuditActions.BatchCreate, AuditTargets.Batch, batch.Id, $"{batch.Quantity} × {batch.PlanSlug} in project {projectId}.");
         }
         await db.SaveChangesAsync(ct);
