@@ -14,6 +14,49 @@ public sealed class LivePagesBrowserTests(AppFixture fixture, BrowserFixture bro
     private Task PostStartAsync(string component, string version) => fixture.App.PostCreatedAsync("/data/events/deployments/start",
         $$"""{"component":"{{component}}","version":"{{version}}","hosts":["prod-api-1"],"owner":"ops@acme.com"}""", Ct);
 
+    /// <summary>
+    /// Live pages are islands in a static layout (ADR 0008); the layout's buttons and navigation must
+    /// work there and on pages of the interactive router alike, and a filter change must still reach
+    /// the island's live feed.
+    /// </summary>
+    [Fact]
+    public async Task LayoutThemeDrawerAndNavigation_Work_OnAnIslandAndOnAnInteractivePage()
+    {
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/");
+        await new TimelinePage(page).WaitLiveAsync();
+        var layout = page.Locator(".mud-layout");
+        await Assertions.Expect(layout).ToHaveAttributeAsync("data-theme", "light");
+
+        await page.ClickAsync("[data-testid=theme-toggle]");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
+        await Assertions.Expect(layout).ToHaveAttributeAsync("data-theme", "dark");
+        await page.ClickAsync("[aria-label='Toggle navigation']");
+        await Assertions.Expect(page.Locator(".mud-drawer")).ToBeHiddenAsync();
+        await page.ClickAsync("[aria-label='Toggle navigation']");
+        await Assertions.Expect(page.Locator(".mud-drawer")).ToBeVisibleAsync();
+
+        // A filter on the island: the page is still live for the filtered component only.
+        var component = $"isle-{Guid.NewGuid():N}"[..13];
+        await page.FillAsync("[data-testid=filter-component]", component);
+        await page.PressAsync("[data-testid=filter-component]", "Enter");
+        await page.WaitForURLAsync(url => url.Contains(component, StringComparison.Ordinal));
+        await new TimelinePage(page).WaitLiveAsync();
+        await PostStartAsync(component, "1.0");
+        await Assertions.Expect(new TimelinePage(page).EntryTitled($"{component} 1.0 started")).ToBeVisibleAsync();
+
+        // The nav into the interactive router and back; the theme chosen above stays (cookie).
+        await page.ClickAsync(".mud-drawer a[href='/fleet']");
+        await Assertions.Expect(page.Locator("h1", new() { HasText = "Fleet" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".mud-layout[data-theme-ready][data-theme=dark]")).ToBeVisibleAsync();
+        await page.ClickAsync("[data-testid=theme-toggle]");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+        await page.ClickAsync(".mud-drawer a[href='/changes']");
+        await new ChangesPage(page).WaitLiveAsync();
+        await Assertions.Expect(layout).ToHaveAttributeAsync("data-theme", "light");
+        Assert.Equal(0, await page.Locator("[data-testid=error-boundary]").CountAsync());
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task OneEvent_AppearsOnTwoOpenPages_WithoutReload()
     {
