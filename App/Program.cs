@@ -4,6 +4,7 @@ using Dashboard.App.Auth;
 using Dashboard.App.Components;
 using Dashboard.App.Observability;
 using Dashboard.App.Realtime;
+using Dashboard.App.Security;
 using Dashboard.Data;
 using Dashboard.Jobs;
 using Hangfire;
@@ -22,11 +23,13 @@ builder.Services.AddDashboardData();
 builder.Services.AddDashboardJobs();
 builder.Services.AddDashboardAuth();
 builder.Services.AddKiosk();
+builder.Services.AddActorContext();
 builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddApiErrors();
+builder.Services.AddDashboardRateLimits();
 builder.Services.AddDashboardObservability(builder.Configuration);
 builder.Services.AddApiDocuments();
 
@@ -45,6 +48,8 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
     hub.StreamBufferCapacity = 4;
 });
 builder.Services.AddSingleton<SharedLanes>();
+builder.Services.AddSingleton<SharedAttention>();
+builder.Services.AddSingleton<Dashboard.App.Components.Shared.TimelineRows>();
 builder.Services.AddMudServices();
 builder.Services.AddCascadingAuthenticationState();
 
@@ -54,6 +59,8 @@ var settings = app.Services.GetRequiredService<DashboardSettings>();
 await app.Services.GetRequiredService<DatabaseInitializer>()
     .InitializeAsync(settings, Path.Combine(AppContext.BaseDirectory, "demo-fleet.json"));
 JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
+
+app.UseSecurityHeaders();
 
 // Pages: the developer page in Development, the calm /error page in Production, /not-found for
 // unknown addresses. API requests never reach these: UseApiErrors, inside them, answers every
@@ -68,11 +75,15 @@ if (!app.Environment.IsDevelopment())
     });
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseErrorPagesAsGets();
 app.UseRequestObserver();
 app.UseApiErrors();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseActorContext();
 app.UseAntiforgery();
+app.UseFormProtection();
 
 app.MapStaticAssets();
 app.MapHealthEndpoints();
@@ -81,8 +92,13 @@ app.MapApiDocuments();
 app.MapBenchEndpoints(app.Configuration);
 app.MapTimelineApi();
 app.MapWebhooksApi();
+app.MapUsersApi();
+app.MapAuditApi();
 app.MapTokensApi();
 app.MapDeliveryMetricsApi();
+app.MapAttentionApi();
+app.MapSuspectsApi();
+app.MapFreezesApi();
 app.MapPacketApi();
 app.MapBigPandaApi();
 app.MapMenderApi();

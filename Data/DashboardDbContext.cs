@@ -1,9 +1,13 @@
+using Dashboard.Data.Attention;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Rollouts;
+using Dashboard.Data.Suspects;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
@@ -52,9 +56,18 @@ public class DashboardDbContext : DbContext
     public DbSet<CanaryAllocation> CanaryAllocations => Set<CanaryAllocation>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<AttentionAcknowledgement> AttentionAcknowledgements => Set<AttentionAcknowledgement>();
+    public DbSet<SuspectMark> SuspectMarks => Set<SuspectMark>();
+    public DbSet<Freeze> Freezes => Set<Freeze>();
+    public DbSet<FreezeOverride> FreezeOverrides => Set<FreezeOverride>();
+    public DbSet<FreezeWait> FreezeWaits => Set<FreezeWait>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     /// <summary>Timeline entries saved but not yet committed; see <see cref="TimelinePublisher"/>.</summary>
     internal List<TimelineEntry> PendingTimeline { get; } = [];
+
+    /// <summary>True inside SaveChanges: a commit then is SaveChanges' own, before generated ids are set on the entities.</summary>
+    internal bool Saving { get; set; }
 
     /// <summary>Webhook delivery queues that got outbox rows in this transaction; see <see cref="WebhookOutbox"/>.</summary>
     internal HashSet<string> PendingWebhookQueues { get; } = [];

@@ -1,10 +1,14 @@
 using System.Data.Common;
+using Dashboard.Data.Attention;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Changes;
+using Dashboard.Data.Cluster;
 using Dashboard.Data.Delivery;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
 using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
@@ -32,8 +36,13 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IDbContextFactory<DashboardDbContext>, DashboardDbContextFactory>();
 
         services.AddSingleton<DatabaseInitializer>();
+        services.AddAudit();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<ISignInLockoutListener, LoggingLockoutListener>();
+        services.AddSingleton<ISignInLockoutListener, AuditLockoutListener>();
         services.AddSingleton<TimelineService>();
         services.AddSingleton<FleetImporter>();
         services.AddSingleton<FleetService>();
@@ -45,6 +54,9 @@ public static class DataServiceCollectionExtensions
         services.AddCanaries();
         services.AddWebhooks();
         services.AddSingleton<DeliveryMetricsService>();
+        services.AddAttention();
+        services.AddSingleton<FreezeService>();
+        services.AddCluster();
         return services;
     }
 }

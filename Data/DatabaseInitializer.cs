@@ -1,4 +1,5 @@
 using Dashboard.Data.Auth;
+using Dashboard.Data.Cluster;
 using Dashboard.Data.Fleet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ public sealed class DatabaseInitializer(
     UserService users,
     TokenService tokens,
     FleetImporter fleet,
+    ClusterDatabase cluster,
     ILogger<DatabaseInitializer> logger)
 {
     public async Task InitializeAsync(DashboardSettings options, string demoFleetPath, CancellationToken ct = default)
@@ -27,8 +29,13 @@ public sealed class DatabaseInitializer(
                 await db.Database.OpenConnectionAsync(ct);
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
             }
+            // EF's migrator takes its own database lock, and creates the database, so it runs first.
             await db.Database.MigrateAsync(ct);
         }
+
+        // Nodes starting together on one PostgreSQL take turns with the rest, so only one creates the
+        // bootstrap administrator, token and fleet, and the others find them there.
+        await using var turn = await cluster.LockAsync("initialize", ct);
 
         await users.EnsureBootstrapAdminAsync(options.AdminPassword, ct);
         await EnsureBootstrapTokenAsync(options.BootstrapToken, ct);

@@ -15,3 +15,6 @@ public sealed class NotFoundException(string what, string id) : Exception($"{wha
 
 /// <summary>The request is well-formed but conflicts with the current state (a lost race, a finished deployment).</summary>
 public sealed class ConflictException(string message) : Exception(message);
+
+/// <summary>The actor may not do this (a viewer promoting a deployment, an operator creating a user).</summary>
+public sealed class ForbiddenException(string message) : Exception(message);

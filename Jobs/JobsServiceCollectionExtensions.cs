@@ -38,23 +38,42 @@ public static class JobsServiceCollectionExtensions
         {
             server.WorkerCount = Math.Max(4, Environment.ProcessorCount * 2);
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            // Nodes alive (the System page, and which node's work others may take over) is read from
+            // these heartbeats: a killed node drops out after a minute instead of five.
+            server.HeartbeatInterval = TimeSpan.FromSeconds(10);
+            server.ServerTimeout = TimeSpan.FromMinutes(1);
+            server.ServerCheckInterval = TimeSpan.FromSeconds(30);
         });
         services.AddHostedService<StartupReconciler>();
         services.AddSingleton<IWorkScheduler, HangfireWorkScheduler>();
         services.AddTransient<WorkJob>();
         services.AddSingleton<SubjectGate>();
+        services.AddSingleton<ReconcileFilter>();
         services.AddTransient<TimelineRetentionJob>();
         services.AddBatchJobs();
         services.AddSingleton<IReconcileStep, Rollouts.RolloutReconcileStep>();
         services.AddCanaryJobs();
         services.AddSingleton<IReconcileStep, Webhooks.WebhookReconcileStep>();
+        services.AddSingleton<Demo.DemoActivity>();
+        services.AddHostedService<Demo.DemoActivityHost>();
         return services;
     }
 
     // Kept out of line so Hangfire.PostgreSql and Npgsql are only loaded when PostgreSQL is selected.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static JobStorage PostgresStorage(string? connectionString) =>
-        new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, new PostgreSqlStorageOptions()));
+        new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, new PostgreSqlStorageOptions
+        {
+            // Every node fetches from the same queues (FOR UPDATE SKIP LOCKED: each job once). A job
+            // whose node died is fetched again once its fetch is a minute stale, rather than after the
+            // default 30 minutes; running nodes keep their fetches fresh while the job runs.
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = TimeSpan.FromMinutes(1),
+            // Workers on every node wake on Hangfire's own NOTIFY when a job is enqueued anywhere,
+            // instead of polling every 15 s; the poll remains as a fallback.
+            EnableLongPolling = true,
+            QueuePollInterval = TimeSpan.FromSeconds(5),
+        }));
 
     public static void ScheduleRecurringJobs(IRecurringJobManager recurring) =>
         recurring.AddOrUpdate<TimelineRetentionJob>(TimelineRetentionJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Daily());

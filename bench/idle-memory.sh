@@ -7,7 +7,7 @@ port=${PORT:-5055}
 settle=${SETTLE_SECONDS:-30}
 data=$(mktemp -d)
 dotnet build App -c Release -nologo -v q >/dev/null
-( cd App && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench \
+( cd App && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench Dashboard__Demo__Activity=false \
     exec dotnet bin/Release/net10.0/Dashboard.App.dll --urls "http://127.0.0.1:$port" >/dev/null 2>&1 ) &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
@@ -17,4 +17,6 @@ sleep "$settle"
 app=$(pgrep -P $pid -f Dashboard.App.dll || echo $pid)
 rss=$(awk '/VmRSS/ {print $2}' /proc/$app/status)
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$app/status)
-echo "idle RSS: $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB) after ${settle}s"
+anon=$(awk '/RssAnon/ {print $2}' /proc/$app/status)
+file=$(awk '/RssFile/ {print $2}' /proc/$app/status)
+echo "idle RSS: $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB) after ${settle}s: anonymous $((anon / 1024)) MiB, mapped files $((file / 1024)) MiB; load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,9 +12,12 @@ token=bench-token-0123456789
 data=$(mktemp -d)
 # Published, not just built: outside Development only a published app serves its static assets (CSS, JS).
 out=bench/live/bin/app
-dotnet publish App -c Release -o "$out" -nologo -v q >/dev/null
-dotnet build bench/live -c Release -nologo -v q >/dev/null
-( cd "$out" && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench Dashboard__BootstrapToken=$token \
+# REUSE_BUILD=1 skips both builds (several scenarios in a row on the same code).
+if [ -z "${REUSE_BUILD:-}" ]; then
+  dotnet publish App -c Release -o "$out" -nologo -v q >/dev/null
+  dotnet build bench/live -c Release -nologo -v q >/dev/null
+fi
+( cd "$out" && Dashboard__DataDirectory="$data" Dashboard__AdminPassword=bench Dashboard__Demo__Activity=false Dashboard__BootstrapToken=$token \
     Dashboard__Bench__GcEndpoint=true Logging__LogLevel__Default=Warning \
     exec dotnet Dashboard.App.dll --urls "http://127.0.0.1:$port" >"$data/app.log" 2>&1 ) &
 pid=$!

@@ -25,6 +25,23 @@ public sealed class RolloutWizardPage(IPage page) : BasePage(page)
     public ILocator ApiRequest => Page.Locator("[data-testid=api-request]");
 }
 
+public sealed class FiltersPage(IPage page) : BasePage(page)
+{
+    public ILocator Value => Page.Locator("input[data-testid=term-value], [data-testid=term-value] input").First;
+    public ILocator Name => Page.Locator("input[data-testid=filter-name], [data-testid=filter-name] input").First;
+    public ILocator PreviewCount => Page.Locator("[data-testid=filter-preview-count]");
+    public ILocator PreviewDevices => Page.Locator("[data-testid=filter-preview-device]");
+    public ILocator Saved(string name) => Page.Locator("[data-testid=saved-filter]", new() { HasText = name });
+
+    public async Task ChooseAsync(string selectTestId, string option)
+    {
+        await Page.Locator($"[data-testid={selectTestId}]").First.ClickAsync();
+        await Page.Locator(".mud-popover-open .mud-list-item", new() { HasText = option }).First.ClickAsync();
+    }
+
+    public Task SaveAsync() => Page.ClickAsync("[data-testid=filter-save]");
+}
+
 public sealed class RolloutDetailPage(IPage page) : BasePage(page)
 {
     public ILocator State => Page.Locator("[data-testid=rollout-state]");
@@ -45,20 +62,8 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
         var group = "pw" + Guid.NewGuid().ToString("N")[..8];
         var artifact = "pw-app-" + Guid.NewGuid().ToString("N")[..6];
         using var management = fixture.App.ApiClient();
-        var devices = new List<MenderTestDevice>();
-        var ids = new List<string>();
-        for (var i = 0; i < 4; i++)
-        {
-            var device = new MenderTestDevice(fixture.App.BaseAddress);
-            ids.Add(await MenderDeviceApiTests.AdmitAsync(fixture.App, device));
-            using (await device.SendInventoryAsync(type, "release-0", Ct)) { }
-            devices.Add(device);
-        }
+        var (devices, ids) = await MenderDeviceApiTests.FleetWithArtifactAsync(fixture.App, 4, type, artifact);
         using (await management.PatchAsJsonAsync($"/api/management/v1/inventory/groups/{group}/devices", ids, Ct)) { }
-        using var work = new TempDirectory();
-        var file = await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/pw");
-        using (var uploaded = await MenderCommands.UploadAsync(management, file, description: "browser test"))
-            Assert.Equal(System.Net.HttpStatusCode.Created, uploaded.StatusCode);
 
         var page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/new");
         var wizard = new RolloutWizardPage(page);
@@ -126,8 +131,78 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
         foreach (var device in devices) device.Dispose();
     }
 
+    [Fact]
+    public async Task FilterBuilder_SavesAFilterWithALivePreview_AndARolloutTargetsIt()
+    {
+        var type = "pwf-" + Guid.NewGuid().ToString("N")[..6];
+        var artifact = "pwf-app-" + Guid.NewGuid().ToString("N")[..6];
+        var (devices, _) = await MenderDeviceApiTests.FleetWithArtifactAsync(fixture.App, 4, type, artifact);
+
+        var page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/filters");
+        var filters = new FiltersPage(page);
+        await filters.WaitUntilInteractiveAsync();
+        await filters.ChooseAsync("term-attribute", "device_type · inventory");
+        await filters.ChooseAsync("term-operator", "is one of ($in)");
+        await filters.Value.FillAsync($"{type}, {type}-other");
+        await Assertions.Expect(filters.PreviewCount).ToHaveTextAsync("4 accepted devices match");
+        await Assertions.Expect(filters.PreviewDevices).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("[data-testid=filter-request]")).ToContainTextAsync($"\"{type}-other\"");
+
+        await filters.SaveAsync();
+        await Assertions.Expect(page.Locator("[data-testid=filter-builder]")).ToContainTextAsync("name: cannot be blank");
+        var name = "pw filter " + type;
+        await filters.Name.FillAsync(name);
+        await Assertions.Expect(filters.PreviewCount).ToHaveTextAsync("4 accepted devices match");
+        await filters.ScreenshotAsync("rollout-filters-builder-light");
+        await filters.SaveAsync();
+        await Assertions.Expect(filters.Saved(name).Locator("[data-testid=saved-filter-count]")).ToHaveTextAsync("4");
+        await page.Context.CloseAsync();
+
+        var dark = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/filters", ColorScheme.Dark);
+        await dark.Locator(".mud-layout[data-theme-ready][data-theme=dark]").WaitForAsync();
+        var darkFilters = new FiltersPage(dark);
+        await darkFilters.WaitUntilInteractiveAsync();
+        await darkFilters.ChooseAsync("term-attribute", "device_type · inventory");
+        await darkFilters.Value.FillAsync(type);
+        await Assertions.Expect(darkFilters.PreviewCount).ToHaveTextAsync("4 accepted devices match");
+        await Assertions.Expect(darkFilters.Saved(name)).ToBeVisibleAsync();
+        await darkFilters.ScreenshotAsync("rollout-filters-builder-dark");
+        await dark.Context.CloseAsync();
+
+        // The saved filter is a rollout target.
+        page = await LoginPage.SignedInAsync(browser, fixture.App, "/rollouts/new");
+        var wizard = new RolloutWizardPage(page);
+        await wizard.WaitUntilInteractiveAsync();
+        await wizard.Field("field-name").FillAsync("to " + name);
+        await wizard.ChooseAsync("field-artifact", artifact);
+        await wizard.NextAsync();
+        await page.GetByText("A saved filter").ClickAsync();
+        await wizard.ChooseAsync("field-filter", name);
+        await Assertions.Expect(wizard.TargetCount).ToContainTextAsync("4 devices match, 4 of them with a compatible artifact");
+        await wizard.ScreenshotAsync("rollout-wizard-2-filter-light");
+        await wizard.NextAsync();
+        await wizard.Field("field-percent").FillAsync("50");
+        await Assertions.Expect(wizard.PhasePreviews.First).ToHaveTextAsync("50 % of 4 = 2 → 2 devices");
+        await wizard.NextAsync();
+        await wizard.NextAsync();
+        await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync("/api/management/v2/deployments/deployments");
+        await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync("\"filter_id\"");
+        await wizard.SubmitAsync();
+
+        await page.WaitForURLAsync(url => url.Contains("/rollouts/", StringComparison.Ordinal) && !url.EndsWith("/new", StringComparison.Ordinal));
+        var detail = new RolloutDetailPage(page);
+        await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "inprogress");
+        // The state once, in words.
+        await Assertions.Expect(detail.State).ToHaveTextAsync("in progress");
+        await Assertions.Expect(page.Locator("[data-testid=rollout-header]")).Not.ToContainTextAsync("inprogress");
+        await Assertions.Expect(detail.Counter("pending")).ToHaveTextAsync("4");
+        await page.Context.CloseAsync();
+        foreach (var device in devices) device.Dispose();
+    }
+
     [Theory]
     [InlineData("/rollouts", "rollouts")]
+    [InlineData("/rollouts/filters", "rollout-filters")]
     [InlineData("/rollouts/new", "rollout-wizard")]
     [InlineData("/rollouts/artifacts", "artifacts")]
     [InlineData("/fleet", "fleet-mender")]

@@ -53,8 +53,8 @@ public sealed class NomadAclTests(AppFixture fixture)
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)).RootElement;
         var edge = body.GetProperty("secret").GetString()!;
-        var tokenId = body.GetProperty("token").GetProperty("id").GetInt32();
-        Assert.Equal(["edge"], body.GetProperty("token").GetProperty("namespaces").EnumerateArray().Select(n => n.GetString()));
+        var tokenId = body.GetProperty("id").GetInt32();
+        Assert.Equal(["edge"], body.GetProperty("namespaces").EnumerateArray().Select(n => n.GetString()));
 
         // Reads.
         Denied(await SendAsync("GET", "/v1/deployments", edge));

@@ -14,6 +14,7 @@ public sealed class ApiTokensPageTests : MudBunitContext
     {
         await using var data = await DataServices.MigratedAsync();
         Services.AddSingleton(data.Get<TokenService>());
+        Services.AddSingleton<TimeProvider>(data.Clock);
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<ApiTokens>();
 
@@ -56,6 +57,7 @@ public sealed class ApiTokensPageTests : MudBunitContext
         await using var data = await DataServices.MigratedAsync();
         var created = await data.Get<TokenService>().CreateAsync("old", [ApiScopes.Read], "admin", ct: TestContext.Current.CancellationToken);
         Services.AddSingleton(data.Get<TokenService>());
+        Services.AddSingleton<TimeProvider>(data.Clock);
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<ApiTokens>();
 
@@ -63,5 +65,24 @@ public sealed class ApiTokensPageTests : MudBunitContext
 
         cut.WaitForAssertion(() => Assert.Contains("revoked", cut.Find("[data-testid=token-table] tbody tr").TextContent, StringComparison.Ordinal));
         Assert.Null(await data.Get<TokenService>().ValidateAsync(created.Secret, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Tokens_ShowWhenTheyExpire_AndWhenTheyHaveExpired()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var now = data.Clock.GetUtcNow().UtcDateTime;
+        await data.Get<TokenService>().CreateAsync("short-lived", [ApiScopes.Read], "admin", ct: TestContext.Current.CancellationToken, expiresAtUtc: now.AddDays(7));
+        await data.Get<TokenService>().CreateAsync("long-gone", [ApiScopes.Read], "admin", ct: TestContext.Current.CancellationToken, expiresAtUtc: now.AddMinutes(1));
+        data.Clock.Advance(TimeSpan.FromMinutes(2));
+        Services.AddSingleton(data.Get<TokenService>());
+        Services.AddSingleton<TimeProvider>(data.Clock);
+        AddAuthorization().SetAuthorized("admin");
+
+        var cut = RenderWithProviders<ApiTokens>();
+
+        var rows = cut.FindAll("[data-testid=token-table] tbody tr");
+        Assert.Contains("active, expires", rows.Single(r => r.TextContent.Contains("short-lived", StringComparison.Ordinal)).TextContent, StringComparison.Ordinal);
+        Assert.Contains("expired", rows.Single(r => r.TextContent.Contains("long-gone", StringComparison.Ordinal)).TextContent, StringComparison.Ordinal);
     }
 }

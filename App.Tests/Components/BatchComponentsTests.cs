@@ -18,6 +18,7 @@ public sealed class BatchComponentsTests : MudBunitContext
         var data = await BatchServiceTests.SeededAsync(failureRate);
         Services.AddSingleton(data.Get<BatchService>());
         Services.AddSingleton(data.Get<FleetService>());
+        Services.AddSingleton(data.Get<Dashboard.Data.Suspects.SuspectService>());
         Services.AddSingleton(data.Get<TimelineNotifier>());
         Services.AddSingleton(data.Get<ProgressNotifier>());
         return data;

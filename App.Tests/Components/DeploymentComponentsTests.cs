@@ -18,6 +18,7 @@ public sealed class DeploymentComponentsTests : MudBunitContext
         var data = await CanaryTestData.SeededAsync();
         Services.AddSingleton(data.Get<DeploymentService>());
         Services.AddSingleton(data.Get<JobService>());
+        Services.AddSingleton(data.Get<Dashboard.Data.Suspects.SuspectService>());
         Services.AddSingleton(data.Get<ProgressNotifier>());
         Services.AddSingleton<TimeProvider>(data.Clock);
         AddAuthorization().SetAuthorized("alice");

@@ -28,6 +28,22 @@ public sealed class TimelinePublisherTests
     }
 
     [Fact]
+    public async Task SaveChanges_OfSeveralStatements_PublishesEntriesWithTheirIds()
+    {
+        await using var services = await DataServices.MigratedAsync();
+        var ids = new List<long>();
+        // The ids as they are when published: other nodes read the entries back by them (Data/Cluster).
+        using var _ = services.Get<TimelineNotifier>().Subscribe(entries => ids.AddRange(entries.Select(e => e.Id)));
+
+        await using var db = services.CreateDb();
+        db.Timeline.AddRange(Entry("first"), Entry("second"), Entry("third"));
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, ids.Count);
+        Assert.All(ids, id => Assert.True(id > 0));
+    }
+
+    [Fact]
     public async Task ExplicitTransaction_PublishesOnlyOnCommit_AndNothingOnRollback()
     {
         await using var services = await DataServices.MigratedAsync();

@@ -35,6 +35,7 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Dashboard__AdminPassword"] = DashboardApp.AdminPassword;
         start.Environment["Dashboard__BootstrapToken"] = DashboardApp.BootstrapToken;
+        start.Environment["Dashboard__Demo__Activity"] = "false";
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

@@ -33,6 +33,8 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
             ["Dashboard:AdminPassword"] = AdminPassword,
             ["Dashboard:BootstrapToken"] = BootstrapToken,
             ["Dashboard:Demo"] = "true",
+            // Tests watch their own work; the demo activity generator is tested on its own (DemoActivityTests).
+            ["Dashboard:Demo:Activity"] = "false",
             ["Dashboard:Provisioner:DelayMs"] = "150",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;

@@ -39,7 +39,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         // initdb refuses to run as root; run the server as the postgres user.
         await RunAsync("chown", $"postgres {_dataDirectory}");
         await RunAsync("runuser", $"-u postgres -- {Bin}/initdb -D {_dataDirectory}/db -A trust -U postgres --no-sync");
-        await RunAsync("runuser", $"-u postgres -- {Bin}/pg_ctl -D {_dataDirectory}/db -l {_dataDirectory}/log -w -o \"-p {port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off\" start");
+        await RunAsync("runuser", $"-u postgres -- {Bin}/pg_ctl -D {_dataDirectory}/db -l {_dataDirectory}/log -w -o \"-p {port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200\" start");
         // Generous timeouts: CI runs this beside other test collections on 2 cores.
         ConnectionStringBase = $"Host=127.0.0.1;Port={port};Username=postgres;Timeout=60;Command Timeout=120";
     }

@@ -35,6 +35,29 @@ public sealed class MenderDeviceApiTests(AppFixture fixture)
         return id;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> admitted devices of <paramref name="type"/> that sent their inventory, and an
+    /// artifact named <paramref name="artifact"/> for that type, uploaded by mender-artifact's file.
+    /// </summary>
+    internal static async Task<(List<MenderTestDevice> Devices, List<string> Ids)> FleetWithArtifactAsync(DashboardApp app, int count, string type, string artifact)
+    {
+        var devices = new List<MenderTestDevice>();
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var device = new MenderTestDevice(app.BaseAddress);
+            ids.Add(await AdmitAsync(app, device));
+            using (await device.SendInventoryAsync(type, "release-0", Ct)) { }
+            devices.Add(device);
+        }
+        using var work = new TempDirectory();
+        using var management = app.ApiClient();
+        var file = await MenderCommands.SingleFileArtifactAsync(work.Path, artifact, type, "/tmp/" + type);
+        using var uploaded = await MenderCommands.UploadAsync(management, file, description: "test fleet " + type);
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        return (devices, ids);
+    }
+
     [Fact]
     public async Task AuthRequest_IsPendingUntilAccepted_ThenReturnsABareToken()
     {

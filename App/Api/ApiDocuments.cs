@@ -51,8 +51,8 @@ public static class ApiDocuments
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", options =>
         {
-            // A control plane on a private network: no telemetry, AI agent or hosted tools calling out.
-            options.WithTitle("Dashboard APIs").DisableTelemetry().DisableAgent().DisableMcp().HideDeveloperTools();
+            // A control plane on a private network: no fonts, telemetry, AI agent or hosted tools called from outside (the CSP refuses them too).
+            options.WithTitle("Dashboard APIs").DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp().HideDeveloperTools();
             foreach (var family in Families) options.AddDocument(family.Name, family.Title);
         });
         return app;

@@ -23,6 +23,9 @@ public interface IApiErrorFormat
     /// <summary>A well-formed request the current state refuses (<c>ConflictException</c>, a lost optimistic-concurrency race).</summary>
     int ConflictStatus => StatusCodes.Status409Conflict;
 
+    /// <summary>A create refused by a freeze window (<c>FrozenException</c>): the state refuses it, as a conflict does.</summary>
+    int FrozenStatus => ConflictStatus;
+
     /// <summary>The id an operator quotes to find the request in the log.</summary>
     string RequestId(HttpContext context) => context.TraceIdentifier;
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Dashboard.Data;
+using Dashboard.Data.Freezes;
+using Dashboard.Data.Auth;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 
@@ -32,6 +34,9 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         {
             ApiErrors.LogRefused(context, status, message, field);
         }
+        // Tools that honour Retry-After learn when the freeze ends; the message says it to people.
+        if (exception is FrozenException frozen) context.Response.Headers.RetryAfter = frozen.Until.ToString("R");
+        else if (exception is TooManyAttemptsException throttled) context.Response.Headers.RetryAfter = throttled.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await format.WriteAsync(context, status, message, field);
         return true;
     }
@@ -42,6 +47,9 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         ValidationException e => (format.ValidationStatus, e.Message, e.Field),
         NotFoundException e => (format.NotFoundStatus, e.Message, null),
         ConflictException e => (format.ConflictStatus, e.Message, null),
+        FrozenException e => (format.FrozenStatus, e.Message, "freeze"),
+        ForbiddenException e => (StatusCodes.Status403Forbidden, e.Message, null),
+        TooManyAttemptsException e => (StatusCodes.Status429TooManyRequests, e.Message, null),
         DbUpdateConcurrencyException => (format.ConflictStatus, ConcurrencyMessage, null),
         // Minimal APIs wrap a body that does not bind; the JSON reader's reason is the useful part.
         BadHttpRequestException { InnerException: JsonException json } => (format.ValidationStatus, NotJson(json), "body"),

@@ -99,8 +99,9 @@ public static partial class MenderDeploymentsApi
         write.MapPost("/v2/deployments/deployments", (HttpContext http, RolloutService service, CancellationToken ct) => CreateAsync(http, service, null, ct)).WithName("MenderCreateDeploymentV2");
         read.MapGet("/v1/deployments/deployments", ListAsync).WithName("MenderListDeployments");
         read.MapGet("/v2/deployments/deployments", ListAsync).WithName("MenderListDeploymentsV2");
-        read.MapGet("/v1/deployments/deployments/{id}", async (string id, RolloutService service, CancellationToken ct) =>
-            MenderApi.Ok(RolloutJson(await service.GetAsync(id, ct), await service.StatisticsAsync(id, ct)))).WithName("MenderGetDeployment");
+        read.MapGet("/v1/deployments/deployments/{id}", GetAsync).WithName("MenderGetDeployment");
+        // Not in the v2 document, but operators (and Mender's own UI) read a deployment at the v2 path too.
+        read.MapGet("/v2/deployments/deployments/{id}", GetAsync).WithName("MenderGetDeploymentV2");
         read.MapGet("/v1/deployments/deployments/{id}/statistics", async (string id, RolloutService service, CancellationToken ct) =>
             MenderApi.Ok(await service.StatisticsAsync(id, ct))).WithName("MenderDeploymentStatistics");
         write.MapPut("/v1/deployments/deployments/{id}/status", async (string id, HttpContext http, RolloutService service, CancellationToken ct) =>
@@ -131,13 +132,40 @@ public static partial class MenderDeploymentsApi
             MenderApi.Ok((await service.DevicesAsync(id, null, 1, int.MaxValue, ct)).Devices.Select(d => d.Deployment.DeviceId))).WithName("MenderDeploymentDeviceIds");
         read.MapGet("/v1/deployments/deployments/{id}/devices/{deviceId}/log", async (string id, string deviceId, RolloutService service, CancellationToken ct) =>
             Results.Text(await service.LogAsync(id, deviceId, ct), "text/plain")).WithName("MenderDeploymentDeviceLog");
-        read.MapGet("/v1/deployments/deployments/devices/{deviceId}", async (string deviceId, RolloutService service, CancellationToken ct) =>
-            MenderApi.Ok((await service.DeviceHistoryAsync(deviceId, ct)).Select(h => new
+        read.MapGet("/v1/deployments/deployments/devices/{deviceId}", async (string deviceId, string? status, HttpContext http, RolloutService service, CancellationToken ct) =>
+        {
+            // Mender pages a device's history by at most 20.
+            var (page, perPage) = MenderApi.Paging(http.Request);
+            if (perPage > 20) throw new ValidationException("per_page", "invalid per_page query: must be between 1 and 20");
+            return MenderApi.Ok((await service.DeviceHistoryAsync(deviceId, status, page, perPage, ct)).Select(h => new
             {
                 id = h.Deployment.RolloutId + "/" + h.Deployment.DeviceId,
                 deployment = RolloutJson(h.Rollout, null),
                 device = DeviceDeploymentJson(new DeviceDeploymentView(h.Deployment, "")),
-            }))).WithName("MenderDeviceDeploymentHistory");
+            }));
+        }).WithName("MenderDeviceDeploymentHistory");
+        write.MapDelete("/v1/deployments/deployments/devices/{deviceId}", async (string deviceId, RolloutService service, CancellationToken ct) =>
+        {
+            await service.AbortDeviceAsync(deviceId, ct);
+            return Results.NoContent();
+        }).WithName("MenderAbortDeviceDeployments");
+        read.MapPost("/v1/deployments/deployments/statistics/list", async (HttpContext http, RolloutService service, CancellationToken ct) =>
+        {
+            var body = await MenderApi.ReadJsonAsync(http.Request, "deployment ids", ct);
+            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("deployment_ids", out var ids))
+                throw new ValidationException("deployment_ids", "deployment_ids: cannot be blank");
+            var stats = await service.StatisticsListAsync(MenderApi.StringArray(ids, "deployment_ids"), ct);
+            return MenderApi.Ok(stats.Select(s => new { id = s.Id, stats = s.Counts }));
+        }).WithName("MenderDeploymentStatisticsList");
+        read.MapGet("/v1/deployments/artifacts/list", async (string? name, string? description, string? device_type, string? sort, HttpContext http, ArtifactService artifacts, CancellationToken ct) =>
+        {
+            var (page, perPage) = MenderApi.Paging(http.Request);
+            var (list, total) = await artifacts.ListPageAsync(name, description, device_type, string.IsNullOrEmpty(sort) ? "name:asc" : sort, page, perPage, ct);
+            MenderApi.PagingHeaders(http, page, perPage, total);
+            return MenderApi.Ok(list.Select(ArtifactJson));
+        }).WithName("MenderListArtifactsPaged");
+        read.MapGet("/v1/deployments/limits/storage", async (ArtifactService artifacts, CancellationToken ct) =>
+            MenderApi.Ok(new { limit = 0L, usage = await artifacts.StorageUsageAsync(ct) })).WithName("MenderStorageLimit");
         return app;
     }
 
@@ -235,7 +263,7 @@ public static partial class MenderDeploymentsApi
         if (body.ValueKind == JsonValueKind.Array && body.GetArrayLength() == 1) body = body[0];
         if (body.ValueKind != JsonValueKind.Object) throw new ValidationException("body", "failed to decode deployment: expected a JSON object");
         var request = ReadRequest(body) with { Group = group };
-        var rollout = await service.CreateAsync(request, http.User.ActorName(), ct);
+        var rollout = await service.CreateAsync(request, http.User.ActorName(), ct, http.FreezeOverride());
         http.Response.Headers.Location = $"{Deployments}/{rollout.Id}";
         return Results.StatusCode(StatusCodes.Status201Created);
     }
@@ -315,6 +343,9 @@ public static partial class MenderDeploymentsApi
             ? DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime
             : throw new ValidationException(name, $"invalid {name} query: must be a Unix timestamp");
     }
+
+    private static async Task<IResult> GetAsync(string id, RolloutService service, CancellationToken ct) =>
+        MenderApi.Ok(RolloutJson(await service.GetAsync(id, ct), await service.StatisticsAsync(id, ct)));
 
     internal static object RolloutJson(Rollout r, IReadOnlyDictionary<string, int>? statistics) => new
     {

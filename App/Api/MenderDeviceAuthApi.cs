@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Dashboard.App.Auth;
 using Dashboard.Data;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Rollouts;
 
@@ -62,7 +63,7 @@ public static class MenderDeviceAuthApi
         return Results.Text(result.Token, "application/jwt", Encoding.ASCII);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, UserService users, TokenService tokens, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext http, SignInService signIn, TokenService tokens, CancellationToken ct)
     {
         if (!AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization, out var header) ||
             !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
@@ -75,12 +76,14 @@ public static class MenderDeviceAuthApi
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0) return ApiErrors.Result(StatusCodes.Status401Unauthorized, "malformed basic auth credentials");
 
-        var user = await users.VerifyAsync(decoded[..colon], decoded[(colon + 1)..], ct);
+        var session = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        var user = await signIn.SignInAsync(decoded[..colon], decoded[(colon + 1)..], session, http.Connection.RemoteIpAddress?.ToString(), "Mender login", ct);
         if (user is null) return ApiErrors.Result(StatusCodes.Status401Unauthorized, "unauthorized");
+        using var asUser = AmbientActorContext.Begin(new Actor(user.UserName, ActorKinds.Person, user.Role, SessionId: session, RemoteAddress: http.Connection.RemoteIpAddress?.ToString()));
         // mender-cli keeps the body as its token and sends it as a Bearer header: an API token of our
         // own, scoped by the person's role, so it shows (and can be revoked) under Settings.
         var scopes = user.Role == Roles.Viewer ? new[] { ApiScopes.Read } : [ApiScopes.RolloutsWrite];
-        var created = await tokens.CreateAsync($"mender login {user.UserName}", scopes, user.UserName, ct: ct);
+        var created = await tokens.CreateAsync($"mender login {user.UserName}", scopes, user.UserName, ct: ct, auditAction: AuditActions.TokenSignIn);
         return Results.Text(created.Secret, "application/jwt", Encoding.ASCII);
     }
 

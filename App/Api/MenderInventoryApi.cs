@@ -65,6 +65,8 @@ public static class MenderInventoryApi
         write.MapPost("/v2/inventory/filters", CreateFilterAsync).WithName("MenderFilterCreate");
         read.MapGet("/v2/inventory/filters", async (MenderInventoryService inventory, CancellationToken ct) =>
             MenderApi.Ok((await inventory.FiltersAsync(ct)).Select(FilterJson))).WithName("MenderFilterList");
+        read.MapGet("/v2/inventory/filters/attributes", async (MenderInventoryService inventory, CancellationToken ct) =>
+            MenderApi.Ok((await inventory.FilterAttributesAsync(ct)).Select(a => new { name = a.Name, scope = a.Scope, count = a.Count }))).WithName("MenderFilterAttributes");
         read.MapGet("/v2/inventory/filters/{id}", async (string id, MenderInventoryService inventory, CancellationToken ct) =>
             MenderApi.Ok(FilterJson(await inventory.GetFilterAsync(id, ct)))).WithName("MenderFilterGet");
         write.MapDelete("/v2/inventory/filters/{id}", async (string id, MenderInventoryService inventory, CancellationToken ct) =>

@@ -66,7 +66,7 @@ public static class NomadApi
         NomadAcl.Require(http, spec.Namespace, NamespacePolicy.SubmitJob);
         long? enforce = NomadRequestReader.Bool(body, "EnforceIndex", "JobRegisterRequest.EnforceIndex") == true
             ? (long)(NomadRequestReader.UInt(body, "JobModifyIndex", "JobRegisterRequest.JobModifyIndex") ?? 0) : null;
-        var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct);
+        var result = await jobs.RegisterAsync(spec, http.User.ActorName(), enforce, ct, http.FreezeOverride());
         return Write(http, new NomadJobRegisterResponse(result.EvalId, NomadJson.U(result.EvalCreateIndex), NomadJson.U(result.JobModifyIndex), "", NomadJson.U(result.Index), 0, true), result.Index);
     }
 

@@ -45,7 +45,7 @@ public static class PacketApi
     {
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
         var requests = PacketBatchRequestReader.Read(body.RootElement);
-        var created = await batches.SubmitAsync(projectId, requests, request.HttpContext.User.ActorName(), ct);
+        var created = await batches.SubmitAsync(projectId, requests, request.HttpContext.User.ActorName(), ct, request.HttpContext.FreezeOverride());
         var reference = await PacketJson.ReferenceAsync(fleet, ct);
         return Results.Json(new { batches = created.Select(b => PacketJson.Batch(b, [], reference)) }, PacketJson.Options, statusCode: StatusCodes.Status201Created);
     }
@@ -101,6 +101,9 @@ public sealed class PacketErrorFormat : IApiErrorFormat
     public static readonly PacketErrorFormat Instance = new();
 
     public int ValidationStatus => StatusCodes.Status422UnprocessableEntity;
+
+    /// <summary>Packet refuses a well-formed request it will not carry out with 422 and its reason in <c>errors</c>.</summary>
+    public int FrozenStatus => StatusCodes.Status422UnprocessableEntity;
 
     public Task WriteAsync(HttpContext context, int status, string message, string? field = null)
     {

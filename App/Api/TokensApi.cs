@@ -7,16 +7,17 @@ namespace Dashboard.App.Api;
 /// <summary>
 /// API tokens, for administrators' tokens: <c>GET/POST /api/tokens</c>, <c>PUT /api/tokens/{id}/namespaces</c>
 /// (the Nomad namespace policy, <see cref="NamespacePolicy"/>) and <c>DELETE /api/tokens/{id}</c> (revoke).
-/// The secret is returned once, on create; only its hash is stored.
+/// The secret is returned once, on create; an optional <c>expiresAt</c> (UTC) ends the token by itself.
 /// </summary>
 public static class TokensApi
 {
-    public sealed record TokenDto(int Id, string Name, string Prefix, IReadOnlyList<string> Scopes, IReadOnlyList<string>? Namespaces,
-        DateTime CreatedAt, string? CreatedBy, DateTime? RevokedAt);
+    public sealed record TokenRequest(string? Name, List<string>? Scopes, DateTime? ExpiresAt, List<string>? Namespaces);
 
-    public sealed record CreatedDto(TokenDto Token, string Secret);
+    public sealed record TokenDto(int Id, string Name, string Prefix, IReadOnlyList<string> Scopes, IReadOnlyList<string>? Namespaces, DateTime CreatedAt,
+        string? CreatedBy, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt);
 
-    public sealed record TokenRequest(string? Name, List<string>? Scopes, List<string>? Namespaces);
+    public sealed record CreatedTokenDto(int Id, string Name, string Prefix, IReadOnlyList<string> Scopes, IReadOnlyList<string>? Namespaces,
+        DateTime CreatedAt, DateTime? ExpiresAt, string Secret);
 
     public sealed record NamespacesRequest(List<string>? Namespaces);
 
@@ -33,8 +34,10 @@ public static class TokensApi
         group.MapPost("/", async (TokenRequest? request, TokenService tokens, HttpContext http, CancellationToken ct) =>
         {
             if (request is null) throw new ValidationException("body", "A JSON body is required.");
-            var created = await tokens.CreateAsync(request.Name ?? "", request.Scopes ?? [], http.User.ActorName(), ct: ct, namespaces: request.Namespaces);
-            return Results.Created($"/api/tokens/{created.Token.Id}", new CreatedDto(Dto(created.Token), created.Secret));
+            var expires = request.ExpiresAt is { } at ? DateTime.SpecifyKind(at.Kind == DateTimeKind.Local ? at.ToUniversalTime() : at, DateTimeKind.Utc) : (DateTime?)null;
+            var (token, secret) = await tokens.CreateAsync(request.Name ?? "", request.Scopes ?? [], http.User.ActorName(), ct: ct, expiresAtUtc: expires, namespaces: request.Namespaces);
+            return Results.Created($"/api/tokens/{token.Id}",
+                new CreatedTokenDto(token.Id, token.Name, token.Prefix, token.Scopes, token.Namespaces, token.CreatedAt, token.ExpiresAt, secret));
         }).WithName("CreateToken");
 
         // An empty or null list lifts the restriction: the token may use every namespace again.
@@ -50,5 +53,5 @@ public static class TokensApi
         return app;
     }
 
-    private static TokenDto Dto(ApiToken t) => new(t.Id, t.Name, t.Prefix, t.Scopes, t.Namespaces, t.CreatedAt, t.CreatedBy, t.RevokedAt);
+    private static TokenDto Dto(ApiToken t) => new(t.Id, t.Name, t.Prefix, t.Scopes, t.Namespaces, t.CreatedAt, t.CreatedBy, t.ExpiresAt, t.RevokedAt, t.LastUsedAt);
 }

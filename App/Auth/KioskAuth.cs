@@ -4,6 +4,8 @@ using Dashboard.Data.Auth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
 
 namespace Dashboard.App.Auth;
 
@@ -27,8 +29,34 @@ public static class KioskAuth
                 .RequireAssertion(c => !c.User.IsInRole(Role))
                 .Build());
         // A screen (or person) refused a page lands on a plain answer, not on a missing page.
-        services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o => o.AccessDeniedPath = "/denied");
+        services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+        {
+            o.AccessDeniedPath = "/denied";
+            o.Events.OnValidatePrincipal = RejectRevokedKioskAsync;
+        });
+        // Before AddRazorComponents, whose default provider is only a fallback: open kiosk circuits re-check their token too.
+        services.AddScoped<AuthenticationStateProvider, TokenRevalidatingStateProvider>();
         return services;
+    }
+
+    /// <summary>The API token a kiosk principal was signed in with; null for people.</summary>
+    internal static int? TokenId(ClaimsPrincipal? principal) =>
+        principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id && id.StartsWith("kiosk:", StringComparison.Ordinal)
+        && int.TryParse(id.AsSpan("kiosk:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var tokenId)
+            ? tokenId
+            : null;
+
+    /// <summary>
+    /// Every request with a kiosk cookie re-checks the token it came from (cached for 30 s), so
+    /// revoking or expiring the token signs the screen out within a minute instead of a year.
+    /// </summary>
+    private static async Task RejectRevokedKioskAsync(CookieValidatePrincipalContext context)
+    {
+        if (TokenId(context.Principal) is not { } tokenId) return;
+        var tokens = context.HttpContext.RequestServices.GetRequiredService<TokenService>();
+        if (await tokens.IsActiveAsync(tokenId, context.HttpContext.RequestAborted)) return;
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
     }
 
     public static IEndpointRouteBuilder MapKioskEndpoints(this IEndpointRouteBuilder app)
@@ -66,4 +94,16 @@ public static class KioskAuth
             "text/plain", statusCode: StatusCodes.Status403Forbidden)).AllowAnonymous();
         return app;
     }
+}
+
+/// <summary>
+/// The circuit's view of who is signed in, re-checked every 30 seconds: a kiosk screen whose token
+/// was revoked (or expired) becomes signed out on its open page, not only on its next reload.
+/// </summary>
+internal sealed class TokenRevalidatingStateProvider(ILoggerFactory loggers, TokenService tokens) : RevalidatingServerAuthenticationStateProvider(loggers)
+{
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
+
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
+        KioskAuth.TokenId(authenticationState.User) is not { } tokenId || await tokens.IsActiveAsync(tokenId, cancellationToken);
 }

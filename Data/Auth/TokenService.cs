@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Dashboard.Data.Audit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Auth;
@@ -11,13 +12,15 @@ public sealed record CreatedToken(ApiToken Token, string Secret);
 public sealed record TokenIdentity(int Id, string Name, IReadOnlyList<string> Scopes, IReadOnlyList<string>? Namespaces = null);
 
 /// <summary>Creates, validates and revokes API tokens. Secrets are stored as SHA-256 hashes.</summary>
-public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, AuditLog audit)
 {
     private const string SecretPrefix = "dsh_";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
 
     // Validations are on every API request; a short cache keeps the database out of the hot path.
     private readonly ConcurrentDictionary<string, (TokenIdentity? Identity, DateTime Until)> _cache = new();
+    private readonly ConcurrentDictionary<int, (bool Active, DateTime Until)> _activeCache = new();
+    private const int MaxCachedUnknown = 10_000;
 
     public static string HashSecret(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
@@ -26,9 +29,11 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <param name="namespaces">Restricts the token to these Nomad namespaces (<see cref="NamespacePolicy"/>); null or empty: every namespace.</param>
+    /// <param name="auditAction">How the creation shows on the audit log: an administrator's <see cref="AuditActions.TokenCreate"/>, or a sign-in's.</param>
     public async Task<CreatedToken> CreateAsync(string name, IEnumerable<string> scopes, string? createdBy, string? secret = null, CancellationToken ct = default,
-        IEnumerable<string>? namespaces = null)
+        DateTime? expiresAtUtc = null, IEnumerable<string>? namespaces = null, string auditAction = AuditActions.TokenCreate)
     {
+        audit.Attempt(auditAction, AuditTargets.Token, name);
         name = name.Trim();
         if (name.Length is 0 or > 100) throw new ValidationException("name", "A token needs a name of 1 to 100 characters.");
         var scopeList = scopes.Distinct().ToList();
@@ -36,6 +41,9 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         var unknown = scopeList.Except(ApiScopes.All).ToList();
         if (unknown.Count > 0) throw new ValidationException("scopes", $"Unknown scope(s): {string.Join(", ", unknown)}.");
         var policy = NamespacePolicy.Normalize(namespaces);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (expiresAtUtc is { } expires && expires <= now) throw new ValidationException("expiresAt", "A token's expiry must be in the future.");
 
         secret ??= NewSecret();
         var token = new ApiToken
@@ -45,11 +53,13 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
             SecretHash = HashSecret(secret),
             Scopes = scopeList,
             Namespaces = policy,
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
+            CreatedAt = now,
+            ExpiresAt = expiresAtUtc,
             CreatedBy = createdBy,
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ApiTokens.Add(token);
+        audit.Add(db, auditAction, AuditTargets.Token, name, $"Scopes: {string.Join(", ", scopeList)}.");
         await db.SaveChangesAsync(ct);
         _cache.TryRemove(token.SecretHash, out _);
         return new CreatedToken(token, secret);
@@ -63,10 +73,28 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         if (_cache.TryGetValue(hash, out var cached) && cached.Until > now) return cached.Identity;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.SecretHash == hash && t.RevokedAt == null, ct);
+        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.SecretHash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct);
         var identity = token is null ? null : new TokenIdentity(token.Id, token.Name, token.Scopes, token.Namespaces);
-        _cache[hash] = (identity, now + CacheFor);
+        // A token that expires soon is cached only until it expires; unknown secrets are cached only
+        // while the cache is small, so a flood of made-up tokens cannot grow it without bound.
+        var until = token?.ExpiresAt is { } expires && expires < now + CacheFor ? expires : now + CacheFor;
+        if (identity is not null || _cache.Count < MaxCachedUnknown) _cache[hash] = (identity, until);
         return identity;
+    }
+
+    /// <summary>
+    /// Whether token <paramref name="id"/> still works (not revoked, not expired). Sessions derived
+    /// from a token (a kiosk screen's cookie) re-check with this, so revoking the token ends them
+    /// within <see cref="CacheFor"/> on every node.
+    /// </summary>
+    public async Task<bool> IsActiveAsync(int id, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (_activeCache.TryGetValue(id, out var cached) && cached.Until > now) return cached.Active;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var active = await db.ApiTokens.AnyAsync(t => t.Id == id && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct);
+        _activeCache[id] = (active, now + CacheFor);
+        return active;
     }
 
     public async Task<List<ApiToken>> ListAsync(CancellationToken ct = default)
@@ -78,11 +106,14 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
     /// <summary>Replaces the token's namespace policy; it applies from the next request (the validation cache is dropped).</summary>
     public async Task<ApiToken> SetNamespacesAsync(int id, IEnumerable<string>? namespaces, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.TokenNamespaces, AuditTargets.Token, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var policy = NamespacePolicy.Normalize(namespaces);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id, ct) ?? throw new NotFoundException("Token", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (token.RevokedAt is not null) throw new ConflictException("The token is revoked.");
         token.Namespaces = policy;
+        audit.Add(db, AuditActions.TokenNamespaces, AuditTargets.Token, token.Name,
+            $"Token {token.Name} ({token.Prefix}…) limited to {(policy is null ? "every namespace" : string.Join(", ", policy))}.");
         await db.SaveChangesAsync(ct);
         _cache.TryRemove(token.SecretHash, out _);
         return token;
@@ -90,12 +121,15 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
 
     public async Task<bool> RevokeAsync(int id, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.TokenRevoke, AuditTargets.Token, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id, ct);
         if (token is null || token.RevokedAt is not null) return false;
         token.RevokedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Add(db, AuditActions.TokenRevoke, AuditTargets.Token, token.Name, $"Token {token.Name} ({token.Prefix}…) revoked.");
         await db.SaveChangesAsync(ct);
         _cache.TryRemove(token.SecretHash, out _);
+        _activeCache.TryRemove(id, out _);
         return true;
     }
 }

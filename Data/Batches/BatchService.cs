@@ -1,4 +1,7 @@
+using Dashboard.Data.Audit;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
+using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,7 +19,9 @@ public sealed class BatchService(
     TimeProvider clock,
     IWorkScheduler scheduler,
     StateRecorder recorder,
-    FleetCapacityService capacity)
+    FleetCapacityService capacity,
+    FreezeService freezes,
+    AuditLog audit)
 {
     /// <summary>The component under which batches appear on the Changes view and the timeline lanes.</summary>
     public const string ChangeComponent = BatchStateMachine.ChangeComponent;
@@ -49,13 +54,17 @@ public sealed class BatchService(
 
     /// <summary>
     /// Validates every batch of a request and queues them all, or none: the first mistake throws
-    /// <see cref="ValidationException"/> before anything is written.
+    /// <see cref="ValidationException"/> before anything is written. A freeze on the project refuses
+    /// them (<see cref="FrozenException"/>) unless an administrator overrides it.
     /// </summary>
-    public async Task<IReadOnlyList<Batch>> SubmitAsync(string projectId, IReadOnlyList<BatchRequest> requests, string actor, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Batch>> SubmitAsync(string projectId, IReadOnlyList<BatchRequest> requests, string actor, CancellationToken ct = default,
+        FreezeOverrideRequest? freezeOverride = null)
     {
+        audit.Attempt(AuditActions.BatchCreate, AuditTargets.Batch, projectId);
         if (requests.Count == 0) throw new ValidationException("batches", "batches must list at least one batch.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!await db.Projects.AnyAsync(p => p.Id == projectId, ct)) throw new NotFoundException("Project", projectId);
+        var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId).Select(p => p.Slug).FirstOrDefaultAsync(ct)
+            ?? throw new NotFoundException("Project", projectId);
 
         var catalog = await CatalogAsync(ct);
         var taken = await HostnamesInProjectAsync(projectId, ct);
@@ -90,11 +99,20 @@ public sealed class BatchService(
             });
         }
 
-        foreach (var batch in batches) BatchStateMachine.Created(db, recorder, batch);
+        var admission = await freezes.AdmitAsync(db, FreezeTarget(project), freezeOverride, ct);
+        foreach (var batch in batches)
+        {
+            BatchStateMachine.Created(db, recorder, batch);
+            freezes.RecordOverrides(db, admission, BatchStateMachine.Subject(batch));
+            audit.Add(db, AuditActions.BatchCreate, AuditTargets.Batch, batch.Id, $"{batch.Quantity} × {batch.PlanSlug} in project {projectId}.");
+        }
         await db.SaveChangesAsync(ct);
         foreach (var batch in batches) scheduler.Enqueue(BatchRunner.Work(batch));
         return batches;
     }
+
+    /// <summary>What a freeze must name to hold batches: the project, or the <c>provisioning</c> component.</summary>
+    public static FreezeTarget FreezeTarget(string projectSlug) => new(SubjectKinds.Batch, projectSlug, ChangeComponent);
 
     public async Task<List<Batch>> ListAsync(string? projectId = null, int take = 500, CancellationToken ct = default)
     {
@@ -134,9 +152,11 @@ public sealed class BatchService(
     /// </summary>
     public async Task DeleteAsync(string batchId, bool removeDevices, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.BatchDelete, AuditTargets.Batch, batchId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var batch = await db.Batches.SingleOrDefaultAsync(b => b.Id == batchId, ct) ?? throw new NotFoundException("Batch", batchId);
+        audit.Add(db, AuditActions.BatchDelete, AuditTargets.Batch, batchId, removeDevices ? "With its devices." : "Devices kept.");
         if (removeDevices)
         {
             var devices = await db.Devices.Where(d => d.BatchId == batchId).ToListAsync(ct);

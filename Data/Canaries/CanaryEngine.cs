@@ -1,4 +1,7 @@
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
+using Dashboard.Data.Timeline;
+using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Canaries;
@@ -11,13 +14,22 @@ public sealed record RegisterOutcome(string EvalId, long JobModifyIndex, long Ve
 /// fleet devices, and one watcher step of a deployment (start tasks, decide health, promote
 /// automatically, roll the next <c>max_parallel</c>, fail at the progress deadline, revert, succeed).
 /// </summary>
-public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine states)
+public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine states, FreezeService freezes)
 {
     public static string NewId() => Guid.NewGuid().ToString();
 
     public DeploymentStateMachine States => states;
 
-    public async Task<RegisterOutcome> RegisterAsync(CanaryContext w, JobSpec spec, string? actor, CancellationToken ct, bool rollback = false)
+    /// <summary>What a freeze must name to hold a job's deployments: its namespace or the job.</summary>
+    public static FreezeTarget FreezeTarget(string ns, string jobId) => new(SubjectKinds.Deployment, ns, jobId);
+
+    /// <summary>
+    /// Registers a version. A new version during a freeze is refused (<see cref="FrozenException"/>)
+    /// unless an administrator overrides it; a rollback (revert, auto-revert) is never frozen, because
+    /// it returns to a version that ran before.
+    /// </summary>
+    public async Task<RegisterOutcome> RegisterAsync(CanaryContext w, JobSpec spec, string? actor, CancellationToken ct, bool rollback = false,
+        FreezeOverrideRequest? freezeOverride = null)
     {
         JobSpecRules.Validate(spec);
         _ = await ProjectAsync(w, spec.Namespace, ct);
@@ -30,6 +42,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
                 .Where(v => v.Namespace == job.Namespace && v.JobId == job.JobId && v.Version == job.Version).Select(v => v.SpecJson).SingleAsync(ct);
             if (current == specJson) return new RegisterOutcome(evalId, job.JobModifyIndex, job.Version, false, null);
         }
+        var admission = rollback ? FreezeAdmission.None : await freezes.AdmitAsync(w.Db, FreezeTarget(spec.Namespace, spec.ID), freezeOverride, ct);
 
         if (job is null)
         {
@@ -104,12 +117,17 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
                     : DeploymentDescriptions.Running,
             };
             await states.CreatedAsync(w, deployment, ct);
+            freezes.RecordOverrides(w.Db, admission, DeploymentStateMachine.Subject(deployment));
+        }
+        else
+        {
+            freezes.RecordOverrides(w.Db, admission, new RecordedSubject(SubjectKinds.Job, CanaryWrite.JobKey(job.Namespace, job.JobId), TimelineSources.Deployments, job.JobId, Actor: actor));
         }
 
         foreach (var group in spec.TaskGroups)
         {
             var state = deployment?.TaskGroups.GetValueOrDefault(group.Name);
-            Reconcile(w, spec, job.Version, group, state, deployment, allocs, nodes, evalId);
+            Reconcile(w, spec, job.Version, group, state, deployment, allocs, nodes, evalId, hold: false);
         }
         if (deployment is not null)
         {
@@ -163,6 +181,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
         var healthyBefore = d.TaskGroups.ToDictionary(g => g.Key, g => g.Value.HealthyAllocs);
         Count(w, d, await DeploymentAllocationsAsync(w, d.Id, ct));
 
+        DateTime? heldUntil = null;
         var unhealthyGroups = d.TaskGroups.Where(g => g.Value.UnhealthyAllocs > 0).Select(g => g.Key).ToList();
         if (unhealthyGroups.Count > 0)
         {
@@ -182,8 +201,24 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
         {
             if (CanAutoPromote(d, mine)) Promote(w, d, d.TaskGroups.Keys, null);
             var nodes = await NodesAsync(w, d.Namespace, ct);
+            var hold = await freezes.HoldAsync(w.Db, FreezeTarget(d.Namespace, d.JobId), d.Id, ct);
+            var held = false;
             foreach (var group in spec.TaskGroups)
-                Reconcile(w, spec, d.JobVersion, group, d.TaskGroups.GetValueOrDefault(group.Name), d, allocs, nodes, NewId());
+                held |= Reconcile(w, spec, d.JobVersion, group, d.TaskGroups.GetValueOrDefault(group.Name), d, allocs, nodes, NewId(), hold is not null);
+            if (held)
+            {
+                await freezes.RecordWaitAsync(w.Db, DeploymentStateMachine.Subject(d), hold!, $"Deployment {DeploymentStateMachine.ShortId(d.Id)} of {d.JobId}: next allocations", ct);
+                heldUntil = hold!.Until;
+                // The freeze is nobody's lack of progress: the deadline counts again from its end.
+                foreach (var state in d.TaskGroups.Values.Where(g => g.ProgressDeadline > TimeSpan.Zero && g.RequireProgressBy != DateTime.MinValue))
+                {
+                    if (state.RequireProgressBy < heldUntil.Value + state.ProgressDeadline) { state.RequireProgressBy = heldUntil.Value + state.ProgressDeadline; w.Touch(d); }
+                }
+            }
+            else
+            {
+                await FreezeService.ReleaseAsync(w.Db, SubjectKinds.Deployment, d.Id, ct);
+            }
             Describe(w, d, mine);
             if (IsComplete(d, allocs))
             {
@@ -195,7 +230,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
                 return;
             }
         }
-        Schedule(w, d, allocs);
+        Schedule(w, d, allocs, heldUntil);
     }
 
     /// <summary>Marks the deployment failed and, when asked to and possible, registers the latest stable version again.</summary>
@@ -256,27 +291,35 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
 
     // ---- placement ----------------------------------------------------------------------------
 
-    private void Reconcile(CanaryContext w, JobSpec spec, long version, TaskGroupSpec group, DeploymentGroupState? state,
-        CanaryDeployment? d, List<CanaryAllocation> allocs, List<Device> nodes, string evalId)
+    /// <summary>
+    /// Places and stops allocations toward the group's count. With <paramref name="hold"/> (a freeze)
+    /// nothing new is placed; returns true when it held back a placement it would have made.
+    /// </summary>
+    private bool Reconcile(CanaryContext w, JobSpec spec, long version, TaskGroupSpec group, DeploymentGroupState? state,
+        CanaryDeployment? d, List<CanaryAllocation> allocs, List<Device> nodes, string evalId, bool hold)
     {
         var mine = allocs.Where(a => a.TaskGroup == group.Name && a.JobVersion == version).ToList();
         var old = allocs.Where(a => a.TaskGroup == group.Name && a.JobVersion != version).OrderByDescending(a => a.Index).ToList();
         if (state is null)
         {
             // No update block: replace everything at once, no deployment to watch.
+            if (hold) return mine.Count < group.Count;
             foreach (var a in old) { Stop(w, a, "alloc is being updated due to job update"); allocs.Remove(a); }
             while (mine.Count < group.Count) Place(w, spec, version, group, d: null, canary: false, mine, allocs, nodes, evalId);
-            return;
+            return false;
         }
         if (state.NeedsPromotion)
         {
+            if (hold) return mine.Count(a => a.Canary) < state.DesiredCanaries;
             while (mine.Count(a => a.Canary) < state.DesiredCanaries) Place(w, spec, version, group, d, canary: true, mine, allocs, nodes, evalId);
-            return;
+            return false;
         }
         // Destructive updates are limited to max_parallel in flight; first placements are not.
         var inFlight = mine.Count(a => a.Healthy != true);
+        var heldBack = false;
         while (mine.Count < group.Count && (old.Count == 0 || inFlight < state.MaxParallel))
         {
+            if (hold) { heldBack = true; break; }
             Place(w, spec, version, group, d, canary: false, mine, allocs, nodes, evalId);
             inFlight++;
             while (old.Count > Math.Max(0, group.Count - mine.Count))
@@ -298,6 +341,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
             Stop(w, extra, "alloc not needed due to job update");
             allocs.Remove(extra);
         }
+        return heldBack;
     }
 
     private void Place(CanaryContext w, JobSpec spec, long version, TaskGroupSpec group, CanaryDeployment? d, bool canary,
@@ -418,10 +462,11 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
             && !allocs.Any(a => a.TaskGroup == g.Key && a.JobVersion != d.JobVersion));
 
     /// <summary>When the watcher must look again: the earliest start, health decision or deadline.</summary>
-    private static void Schedule(CanaryContext w, CanaryDeployment d, List<CanaryAllocation> allocs)
+    private static void Schedule(CanaryContext w, CanaryDeployment d, List<CanaryAllocation> allocs, DateTime? heldUntil = null)
     {
         DateTime? next = null;
         void Consider(DateTime? at) { if (at is { } t && (next is null || t < next)) next = t; }
+        Consider(heldUntil);
         foreach (var a in allocs.Where(a => a.DeploymentId == d.Id))
         {
             var state = d.TaskGroups.GetValueOrDefault(a.TaskGroup);

@@ -1,3 +1,4 @@
+using Dashboard.Data.Audit;
 using System.Globalization;
 using System.Linq.Expressions;
 using Dashboard.Data.Work;
@@ -32,7 +33,7 @@ public sealed record DeploymentDetail(CanaryDeployment Deployment, IReadOnlyList
 /// applied once however many callers race for it, and the losers are told why (409 or 400).
 /// </summary>
 public sealed class DeploymentService(
-    IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine, IWorkScheduler scheduler, TimeProvider clock)
+    IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine, IWorkScheduler scheduler, TimeProvider clock, AuditLog audit)
 {
     /// <summary>A step this close to its time runs now: timers may fire a little early.</summary>
     private static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
@@ -188,6 +189,7 @@ public sealed class DeploymentService(
     public Task<DeploymentUpdate> PromoteAsync(string id, bool all, IReadOnlyList<string>? groups, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.DeploymentPromote, AuditTargets.Deployment, id);
             var d = await LoadActiveAsync(w, id, "can't promote terminal deployment", ct);
             var names = all ? d.TaskGroups.Keys.ToList() : [.. (groups ?? []).Distinct()];
             if (names.Count == 0) throw new ValidationException("Groups", "must specify All or at least one task group to promote");
@@ -203,6 +205,7 @@ public sealed class DeploymentService(
             if (unhealthy.Count > 0)
                 throw new ValidationException("Groups", string.Join("; ", unhealthy.Select(x => $"Task group \"{x.Name}\" has {x.Have}/{x.Need} healthy allocations")));
             engine.Promote(w, d, withCanaries, actor);
+            audit.Add(w.Db, AuditActions.DeploymentPromote, AuditTargets.Deployment, id, $"{d.JobId}: promoted {string.Join(", ", withCanaries)}.");
             Step(w, d, "Promote");
             return Answer(w, d, null);
         }, ct);
@@ -210,7 +213,10 @@ public sealed class DeploymentService(
     public Task<DeploymentUpdate> PauseAsync(string id, bool pause, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            var action = pause ? AuditActions.DeploymentPause : AuditActions.DeploymentResume;
+            audit.Attempt(action, AuditTargets.Deployment, id);
             var d = await LoadActiveAsync(w, id, pause ? "can't pause terminal deployment" : "can't resume terminal deployment", ct);
+            audit.Add(w.Db, action, AuditTargets.Deployment, id, $"{d.JobId} {(pause ? "paused" : "resumed")}.");
             if (pause && d.Status == DeploymentStatuses.Paused) throw new ConflictException("deployment is already paused");
             if (!pause && d.Status != DeploymentStatuses.Paused) throw new ConflictException("deployment is not paused");
             if (pause)
@@ -230,7 +236,9 @@ public sealed class DeploymentService(
     public Task<DeploymentUpdate> FailAsync(string id, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.DeploymentFail, AuditTargets.Deployment, id);
             var d = await LoadActiveAsync(w, id, "can't fail terminal deployment", ct);
+            audit.Add(w.Db, AuditActions.DeploymentFail, AuditTargets.Deployment, id, $"{d.JobId} marked as failed.");
             var reverted = await engine.FailAsync(w, d, DeploymentDescriptions.FailedByUser, d.TaskGroups.Values.Any(g => g.AutoRevert), actor, ct);
             return Answer(w, d, reverted);
         }, ct);
@@ -238,6 +246,7 @@ public sealed class DeploymentService(
     public Task<DeploymentUpdate> SetAllocationHealthAsync(string id, IReadOnlyList<string> healthy, IReadOnlyList<string> unhealthy, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.DeploymentHealth, AuditTargets.Deployment, id);
             if (healthy.Count + unhealthy.Count == 0) throw new ValidationException("HealthyAllocationIDs", "must specify at least one healthy/unhealthy allocation ID");
             var both = healthy.Intersect(unhealthy).FirstOrDefault();
             if (both is not null) throw new ValidationException("UnhealthyAllocationIDs", $"Allocation \"{both}\" is marked both healthy and unhealthy");
@@ -255,6 +264,8 @@ public sealed class DeploymentService(
             foreach (var allocId in healthy) changed |= Mark(w, allocs[allocId], true);
             foreach (var allocId in unhealthy) changed |= Mark(w, allocs[allocId], false);
             if (!changed) throw new ConflictException("allocation health is already as requested");
+            audit.Add(w.Db, AuditActions.DeploymentHealth, AuditTargets.Deployment, id,
+                $"Healthy: {(healthy.Count == 0 ? "none" : string.Join(", ", healthy))}; unhealthy: {(unhealthy.Count == 0 ? "none" : string.Join(", ", unhealthy))}.");
             return await ApplyHealthAsync(w, d, [.. allocs.Values], unhealthy.Count > 0 ? unhealthy : null, actor, ct);
         }, ct);
 
@@ -265,6 +276,7 @@ public sealed class DeploymentService(
     public Task<DeploymentUpdate> ReportAllocationHealthAsync(string allocationId, bool healthy, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.AllocationHealth, AuditTargets.Allocation, allocationId);
             var alloc = await w.Db.CanaryAllocations.FirstOrDefaultAsync(a => a.Id == allocationId, ct) ?? throw new NotFoundException("Allocation", allocationId);
             if (alloc.DeploymentId is null) throw new ValidationException("allocation", "the allocation is not part of a deployment");
             var d = await LoadActiveAsync(w, alloc.DeploymentId, "can't set health of allocations for a terminal deployment", ct);
@@ -273,6 +285,7 @@ public sealed class DeploymentService(
             if (alloc.Healthy is not null) throw new ConflictException($"allocation health was already reported ({(alloc.Healthy == true ? "healthy" : "unhealthy")})");
             if (alloc.ClientStatus == AllocationStatuses.Pending) { alloc.ClientStatus = AllocationStatuses.Running; alloc.StartedAt = w.Now; }
             Mark(w, alloc, healthy);
+            audit.Add(w.Db, AuditActions.AllocationHealth, AuditTargets.Allocation, allocationId, healthy ? "Reported healthy." : "Reported unhealthy.");
             var allocs = await CanaryEngine.DeploymentAllocationsAsync(w, d.Id, ct);
             return await ApplyHealthAsync(w, d, allocs, healthy ? null : [allocationId], actor, ct);
         }, ct);
@@ -280,8 +293,10 @@ public sealed class DeploymentService(
     public Task<DeploymentUpdate> UnblockAsync(string id, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.DeploymentUnblock, AuditTargets.Deployment, id);
             var d = await LoadActiveAsync(w, id, "can't unblock terminal deployment", ct);
             if (d.Status != DeploymentStatuses.Blocked) throw new ValidationException("DeploymentID", $"can't unblock {d.Status} deployment");
+            audit.Add(w.Db, AuditActions.DeploymentUnblock, AuditTargets.Deployment, id, $"{d.JobId} unblocked.");
             await engine.States.MoveAsync(w, d, DeploymentStatuses.Successful, DeploymentDescriptions.Successful, actor, ct);
             return Answer(w, d, null);
         }, ct);

@@ -1,3 +1,5 @@
+using Dashboard.Data.Freezes;
+using Dashboard.Data.Audit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Data.Canaries;
@@ -7,11 +9,13 @@ public sealed record JobRegistration(string EvalId, long EvalCreateIndex, long J
 public sealed record JobWithSpec(CanaryJob Job, CanaryJobVersion Version, JobSpec Spec);
 
 /// <summary>Nomad jobs: register a version, stop, revert, and the reads the API and the pages share.</summary>
-public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine)
+public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, CanaryWriter writer, CanaryEngine engine, AuditLog audit)
 {
-    public Task<JobRegistration> RegisterAsync(JobSpec spec, string? actor, long? enforceIndex = null, CancellationToken ct = default) =>
+    public Task<JobRegistration> RegisterAsync(JobSpec spec, string? actor, long? enforceIndex = null, CancellationToken ct = default,
+        FreezeOverrideRequest? freezeOverride = null) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.JobRegister, AuditTargets.Job, $"{spec.Namespace}/{spec.ID}");
             if (enforceIndex is { } expected)
             {
                 var existing = await w.Db.CanaryJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Namespace == spec.Namespace && j.JobId == spec.ID, ct);
@@ -19,12 +23,14 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
                 if (actual != expected)
                     throw new ValidationException("JobModifyIndex", $"Enforcing job modify index {expected}: job {(existing is null ? "does not exist" : $"exists with conflicting job modify index: {actual}")}");
             }
-            var outcome = await engine.RegisterAsync(w, spec, actor, ct);
+            var outcome = await engine.RegisterAsync(w, spec, actor, ct, freezeOverride: freezeOverride);
+            audit.Add(w.Db, AuditActions.JobRegister, AuditTargets.Job, $"{spec.Namespace}/{spec.ID}",
+                $"Version {outcome.Version}{(outcome.DeploymentId is null ? "" : $", deployment {outcome.DeploymentId}")}.");
             return new JobRegistration(outcome.EvalId, w.Index, outcome.JobModifyIndex, w.Index, outcome.Version, outcome.DeploymentId);
         }, ct);
 
     /// <summary>Registers the next version of a job from the dialog's few fields (a new job when there is none).</summary>
-    public async Task<JobRegistration> DeployAsync(DeployRequest request, string? actor, CancellationToken ct = default)
+    public async Task<JobRegistration> DeployAsync(DeployRequest request, string? actor, CancellationToken ct = default, FreezeOverrideRequest? freezeOverride = null)
     {
         if (string.IsNullOrWhiteSpace(request.JobId)) throw new ValidationException("JobId", "Missing job ID");
         if (string.IsNullOrWhiteSpace(request.Group)) throw new ValidationException("Group", "Missing task group name");
@@ -62,7 +68,7 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
                 },
             };
         });
-        return await RegisterAsync(spec, actor, ct: ct);
+        return await RegisterAsync(spec, actor, ct: ct, freezeOverride: freezeOverride);
     }
 
     private static System.Text.Json.Nodes.JsonObject WithImage(System.Text.Json.Nodes.JsonObject? config, string image)
@@ -95,7 +101,9 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
     public Task<JobRegistration> StopAsync(string ns, string jobId, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.JobStop, AuditTargets.Job, $"{ns}/{jobId}");
             var job = await w.Db.CanaryJobs.FirstOrDefaultAsync(j => j.Namespace == ns && j.JobId == jobId, ct) ?? throw new NotFoundException("job", jobId);
+            audit.Add(w.Db, AuditActions.JobStop, AuditTargets.Job, $"{ns}/{jobId}", job.Stop ? "Already stopped." : "Stopped.");
             var evalId = job.Stop ? CanaryEngine.NewId() : await engine.StopJobAsync(w, job, actor, ct);
             return new JobRegistration(evalId, w.Index, job.JobModifyIndex, w.Index, job.Version, null);
         }, ct);
@@ -104,6 +112,7 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
     public Task<JobRegistration> RevertAsync(string ns, string jobId, long version, long? enforcePriorVersion, string? actor, CancellationToken ct = default) =>
         writer.WriteAsync(async w =>
         {
+            audit.Attempt(AuditActions.JobRevert, AuditTargets.Job, $"{ns}/{jobId}");
             var job = await w.Db.CanaryJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Namespace == ns && j.JobId == jobId, ct) ?? throw new NotFoundException("job", jobId);
             if (enforcePriorVersion is { } prior && prior != job.Version)
                 throw new ValidationException("EnforcePriorVersion", $"Current job has version {job.Version}; enforcing version {prior}");
@@ -111,6 +120,7 @@ public sealed class JobService(IDbContextFactory<DashboardDbContext> dbFactory, 
             var target = await w.Db.CanaryJobVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Namespace == ns && v.JobId == jobId && v.Version == version, ct)
                 ?? throw new ValidationException("JobVersion", $"job \"{jobId}\" in namespace \"{ns}\" at version {version} not found");
             var outcome = await engine.RegisterAsync(w, JobSpec.FromJson(target.SpecJson), actor, ct, rollback: true);
+            audit.Add(w.Db, AuditActions.JobRevert, AuditTargets.Job, $"{ns}/{jobId}", $"Reverted to version {version} (now version {outcome.Version}).");
             return new JobRegistration(outcome.EvalId, w.Index, outcome.JobModifyIndex, w.Index, outcome.Version, outcome.DeploymentId);
         }, ct);
 

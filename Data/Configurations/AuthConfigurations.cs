@@ -11,6 +11,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         b.HasKey(u => u.Id);
         b.Property(u => u.UserName).HasMaxLength(100);
         b.Property(u => u.Role).HasMaxLength(32);
+        b.Property(u => u.SecurityStamp).HasMaxLength(64);
         b.HasIndex(u => u.UserName).IsUnique();
     }
 }

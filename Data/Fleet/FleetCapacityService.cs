@@ -1,3 +1,4 @@
+using Dashboard.Data.Audit;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,7 +27,7 @@ public sealed record CapacityLine(string Facility, string Plan, int Total, int U
 /// cannot make it drift. Every capability that places devices goes through <see cref="ClaimAsync"/>
 /// and <see cref="AddDevicesAsync"/>; nothing else writes capacity.
 /// </summary>
-public sealed class FleetCapacityService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+public sealed class FleetCapacityService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, AuditLog audit)
 {
     public async Task<List<CapacityLine>> LinesAsync(CancellationToken ct = default)
     {
@@ -103,6 +104,7 @@ public sealed class FleetCapacityService(IDbContextFactory<DashboardDbContext> d
     /// </summary>
     public async Task SetTotalAsync(string facility, string plan, int total, double? spotPrice, double? hourlyPrice, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.FleetCapacity, AuditTargets.Capacity, $"{facility}/{plan}");
         if (total < 0) throw new ValidationException("total", "The total cannot be negative.");
         if (spotPrice < 0) throw new ValidationException("spot_price", "The spot price cannot be negative.");
         if (hourlyPrice < 0) throw new ValidationException("hourly_price", "The hourly price cannot be negative.");
@@ -127,6 +129,8 @@ public sealed class FleetCapacityService(IDbContextFactory<DashboardDbContext> d
             Actor = actor,
             OccurredAt = clock.GetUtcNow().UtcDateTime,
         });
+        audit.Add(db, AuditActions.FleetCapacity, AuditTargets.Capacity, $"{facility}/{plan}",
+            $"Total {before} → {total}{(spotPrice is null ? "" : $", spot price {spotPrice}")}{(hourlyPrice is null ? "" : $", hourly price {hourlyPrice}")}.");
         await db.SaveChangesAsync(ct);
     }
 

@@ -1,3 +1,4 @@
+using Dashboard.Data.Audit;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Data.Rollouts.Artifacts;
@@ -12,7 +13,7 @@ namespace Dashboard.Data.Rollouts;
 /// manifest checksums, header) before anything is stored; the file goes to the data directory's
 /// <c>artifacts</c> folder, the row keeps what the header says in the shape Mender's list shows.
 /// </summary>
-public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFactory, DashboardSettings settings, StateRecorder recorder, TimeProvider clock)
+public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFactory, DashboardSettings settings, StateRecorder recorder, TimeProvider clock, AuditLog audit)
 {
     /// <summary>Uploads above this are refused before they are read to the end.</summary>
     public const long MaxBytes = 4L * 1024 * 1024 * 1024;
@@ -24,6 +25,7 @@ public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFact
     /// <summary>Stores and registers an upload. A corrupt, tampered or non-Mender file is a <see cref="ValidationException"/> and leaves nothing behind.</summary>
     public async Task<Artifact> UploadAsync(Stream content, long? declaredSize, string? description, string? actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.ArtifactUpload, AuditTargets.Artifact, null);
         if (declaredSize is < 0) throw new ValidationException("size", "size: must not be negative");
         if (description is { Length: > 4096 }) throw new ValidationException("description", "description: at most 4096 characters");
         System.IO.Directory.CreateDirectory(Directory);
@@ -73,6 +75,7 @@ public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFact
             db.Artifacts.Add(artifact);
             recorder.Note(db, Subject(artifact, actor), TimelineStatuses.Info,
                 $"Artifact {artifact.Name} uploaded for {string.Join(", ", artifact.DeviceTypes)}", actor: actor);
+            audit.Add(db, AuditActions.ArtifactUpload, AuditTargets.Artifact, artifact.Id, $"{artifact.Name} for {string.Join(", ", artifact.DeviceTypes)}.");
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -96,6 +99,36 @@ public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFact
         return await db.Artifacts.AsNoTracking().OrderByDescending(a => a.ModifiedAt).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// Mender's v1 <c>artifacts/list</c>: <paramref name="name"/> is a prefix, <paramref name="description"/> a
+    /// substring, <paramref name="deviceType"/> one of the compatible types; sorted by name or modified time.
+    /// </summary>
+    public async Task<(List<Artifact> Artifacts, int Total)> ListPageAsync(string? name, string? description, string? deviceType, string sort, int page, int perPage, CancellationToken ct = default)
+    {
+        var all = await ListAsync(ct);
+        IEnumerable<Artifact> q = all;
+        if (!string.IsNullOrEmpty(name)) q = q.Where(a => a.Name.StartsWith(name, StringComparison.Ordinal));
+        if (!string.IsNullOrEmpty(description)) q = q.Where(a => a.Description?.Contains(description, StringComparison.Ordinal) == true);
+        if (!string.IsNullOrEmpty(deviceType)) q = q.Where(a => a.DeviceTypes.Contains(deviceType));
+        q = sort switch
+        {
+            "name:asc" => q.OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id, StringComparer.Ordinal),
+            "name:desc" => q.OrderByDescending(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Id, StringComparer.Ordinal),
+            "modified:asc" => q.OrderBy(a => a.ModifiedAt).ThenBy(a => a.Id, StringComparer.Ordinal),
+            "modified:desc" => q.OrderByDescending(a => a.ModifiedAt).ThenBy(a => a.Id, StringComparer.Ordinal),
+            _ => throw new ValidationException("sort", $"invalid sort '{sort}': use name:asc, name:desc, modified:asc or modified:desc"),
+        };
+        var matching = q.ToList();
+        return ([.. matching.Skip((page - 1) * perPage).Take(perPage)], matching.Count);
+    }
+
+    /// <summary>Bytes the stored artifacts take (Mender's storage usage; there is no limit here).</summary>
+    public async Task<long> StorageUsageAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await db.Artifacts.AsNoTracking().Select(a => a.Size).ToListAsync(ct)).Sum();
+    }
+
     public async Task<Artifact> GetAsync(string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -104,15 +137,21 @@ public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFact
 
     public async Task UpdateDescriptionAsync(string id, string? description, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.ArtifactEdit, AuditTargets.Artifact, id);
         if (description is { Length: > 4096 }) throw new ValidationException("description", "description: at most 4096 characters");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (await db.Artifacts.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Description, description ?? ""), ct) == 0)
             throw new NotFoundException("Artifact", id);
+        audit.Add(db, AuditActions.ArtifactEdit, AuditTargets.Artifact, id, "Description changed.");
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Deletes an artifact no unfinished rollout needs (Mender refuses those with 409).</summary>
     public async Task DeleteAsync(string id, string? actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.ArtifactDelete, AuditTargets.Artifact, id);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var artifact = await db.Artifacts.FirstOrDefaultAsync(a => a.Id == id, ct) ?? throw new NotFoundException("Artifact", id);
         var othersWithName = await db.Artifacts.CountAsync(a => a.Name == artifact.Name && a.Id != id, ct);
@@ -121,6 +160,7 @@ public sealed class ArtifactService(IDbContextFactory<DashboardDbContext> dbFact
         if (inUse && othersWithName == 0) throw new ConflictException($"artifact '{artifact.Name}' is used by an active deployment");
         db.Artifacts.Remove(artifact);
         recorder.Note(db, Subject(artifact, actor), TimelineStatuses.Canceled, $"Artifact {artifact.Name} deleted", actor: actor);
+        audit.Add(db, AuditActions.ArtifactDelete, AuditTargets.Artifact, id, $"{artifact.Name} deleted.");
         await db.SaveChangesAsync(ct);
         try { File.Delete(PathOf(artifact)); }
         catch (IOException) { /* a download still has it open; the file is orphaned, the row is gone */ }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dashboard.Data.Work;
 using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Data.Rollouts;
 
@@ -13,16 +14,36 @@ public sealed record NextDeployment(string RolloutId, Artifact Artifact);
 /// <summary>
 /// Phased rollouts, the device's side: <c>next</c> (only once the device's phase has started),
 /// status reports and log uploads. A status report changes the device's narrow row and two counter
-/// rows in one transaction, with a guarded update (<c>WHERE Status = old</c>) so concurrent repeats
-/// never count twice; device failures reach the timeline, other reports do not.
+/// rows with a guarded update (<c>WHERE Status = old</c>) so concurrent repeats never count twice,
+/// group-committed with the reports that arrive with it (<see cref="StatusReportWriter"/>); device
+/// failures reach the timeline, other reports do not. "Nothing for this device" is remembered by
+/// <see cref="IdleDeviceCache"/>, so idle polling costs no query.
 /// </summary>
 public sealed class DeviceDeploymentService(
     IDbContextFactory<DashboardDbContext> dbFactory,
     RolloutService rollouts,
     StateRecorder recorder,
     ProgressNotifier progress,
-    TimeProvider clock)
+    IdleDeviceCache idle,
+    ILogger<DeviceDeploymentService> logger,
+    TimeProvider clock) : IAsyncDisposable
 {
+    private readonly StatusReportWriter _reports = new(dbFactory, recorder, progress, clock, logger);
+
+    private sealed record Candidate(string RolloutId, string Status, int Attempts, string? ArtifactId, string ArtifactName, int Retries, int? MaxDevices);
+
+    // The poll every device makes: compiled once, untracked.
+    private static readonly Func<DashboardDbContext, string, IAsyncEnumerable<Candidate>> Candidates =
+        EF.CompileAsyncQuery((DashboardDbContext db, string deviceId) =>
+            from d in db.DeviceDeployments.AsNoTracking()
+            where d.DeviceId == deviceId && Open.Contains(d.Status)
+            join r in db.Rollouts.AsNoTracking() on d.RolloutId equals r.Id
+            where r.State == RolloutStates.InProgress
+            join p in db.RolloutPhases.AsNoTracking() on new { d.RolloutId, Index = d.PhaseIndex } equals new { p.RolloutId, p.Index }
+            where p.StartedAt != null
+            orderby r.CreatedAt
+            select new Candidate(d.RolloutId, d.Status, d.Attempts, d.ArtifactId, r.ArtifactName, r.Retries, r.MaxDevices));
+
     private const int MaxLogBytes = 1024 * 1024;
     private static readonly string[] Open =
     [
@@ -43,15 +64,16 @@ public sealed class DeviceDeploymentService(
             throw new ValidationException("device_type", "device_type: cannot be blank");
         provides.TryGetValue("artifact_name", out var installed);
 
+        if (idle.IsIdle(deviceId)) return null;
+        var generation = idle.Generation;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var candidates = await (from d in db.DeviceDeployments.AsNoTracking()
-                                where d.DeviceId == deviceId && Open.Contains(d.Status)
-                                join r in db.Rollouts on d.RolloutId equals r.Id
-                                where r.State == RolloutStates.InProgress
-                                join p in db.RolloutPhases on new { d.RolloutId, Index = d.PhaseIndex } equals new { p.RolloutId, p.Index }
-                                where p.StartedAt != null
-                                orderby r.CreatedAt
-                                select new { d.RolloutId, d.Status, d.Attempts, d.ArtifactId, r.ArtifactName, r.Retries, r.MaxDevices }).ToListAsync(ct);
+        var candidates = new List<Candidate>();
+        await foreach (var c in Candidates(db, deviceId).WithCancellation(ct)) candidates.Add(c);
+        if (candidates.Count == 0)
+        {
+            idle.RememberIdle(deviceId, generation);
+            return null;
+        }
         var finishedAny = new List<string>();
         try
         {
@@ -121,21 +143,9 @@ public sealed class DeviceDeploymentService(
             throw new ValidationException("status", $"invalid status '{status}': use one of {string.Join(", ", DeviceDeploymentStatuses.Reportable)}");
         if (substate is { Length: > 200 }) substate = substate[..200];
 
-        for (var attempt = 0; ; attempt++)
+        if (await _reports.WriteAsync(new StatusReportWriter.Report(deviceId, rolloutId, status, substate), ct))
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var row = await db.DeviceDeployments.AsNoTracking().Where(d => d.RolloutId == rolloutId && d.DeviceId == deviceId)
-                .Select(d => new { d.Status, d.PhaseIndex }).FirstOrDefaultAsync(ct)
-                ?? throw new NotFoundException("Deployment for this device", rolloutId);
-            if (row.Status == DeviceDeploymentStatuses.Aborted) throw new ConflictException("deployment was aborted");
-            if (row.Status == status) return;
-            if (DeviceDeploymentStatuses.IsFinal(row.Status)) throw new ConflictException($"the deployment already finished on this device ({row.Status})");
-            if (await MoveAsync(db, rolloutId, deviceId, row.Status, status, substate, ct))
-            {
-                if (DeviceDeploymentStatuses.IsFinal(status)) await rollouts.FinishIfDoneAsync(rolloutId, CancellationToken.None);
-                return;
-            }
-            if (attempt == 5) throw new ConflictException("the device's deployment status changed concurrently; report again");
+            await rollouts.FinishIfDoneAsync(rolloutId, CancellationToken.None);
         }
     }
 
@@ -153,7 +163,7 @@ public sealed class DeviceDeploymentService(
                 .SetProperty(d => d.FinishedAt, final ? now : null), ct);
         if (changed == 0) return false;
         await MoveCountAsync(db, rolloutId, from, to, ct);
-        if (to == DeviceDeploymentStatuses.Failure) await RecordFailureAsync(db, rolloutId, deviceId, substate, now, ct);
+        if (to == DeviceDeploymentStatuses.Failure) await RecordFailureAsync(db, recorder, rolloutId, deviceId, substate, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         progress.Notify(SubjectKinds.Rollout, rolloutId);
@@ -161,7 +171,7 @@ public sealed class DeviceDeploymentService(
     }
 
     /// <summary>A device failure reaches the timeline, and may trip the rollout's failure guard.</summary>
-    private async Task RecordFailureAsync(DashboardDbContext db, string rolloutId, string deviceId, string? substate, DateTime now, CancellationToken ct)
+    internal static async Task RecordFailureAsync(DashboardDbContext db, StateRecorder recorder, string rolloutId, string deviceId, string? substate, DateTime now, CancellationToken ct)
     {
         var rollout = await db.Rollouts.Include(r => r.Phases).FirstAsync(r => r.Id == rolloutId, ct);
         var hostname = await db.Devices.Where(d => d.Id == deviceId).Select(d => d.Hostname).FirstOrDefaultAsync(ct) ?? deviceId;
@@ -219,4 +229,6 @@ public sealed class DeviceDeploymentService(
         await db.RolloutStatusCounts.Where(c => c.RolloutId == rolloutId && c.Status == from).ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count - 1), ct);
         await db.RolloutStatusCounts.Where(c => c.RolloutId == rolloutId && c.Status == to).ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count + 1), ct);
     }
+
+    public ValueTask DisposeAsync() => _reports.DisposeAsync();
 }

@@ -1,6 +1,8 @@
+using Dashboard.Data.Audit;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dashboard.Data.Auth;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts.Devices;
 using Dashboard.Data.Timeline;
@@ -21,7 +23,7 @@ public sealed record MenderDeviceView(Device Device, IReadOnlyList<MenderAuthSet
 /// a fleet <see cref="Device"/> with <see cref="Device.AuthStatus"/> set, so the Fleet page, Packet's
 /// device list and rollouts all see one inventory.
 /// </summary>
-public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbContext> dbFactory, DeviceTokenService tokens, TimeProvider clock)
+public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbContext> dbFactory, DeviceTokenService tokens, TimeProvider clock, AuditLog audit, SignInThrottle throttle)
 {
     /// <summary>The project Mender devices join when they first ask to be admitted.</summary>
     public const string ProjectId = "mender";
@@ -41,8 +43,15 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
     {
         var (identity, attributes, publicKey) = ParseAuthRequest(body);
         if (string.IsNullOrWhiteSpace(signature)) throw new ValidationException("X-MEN-Signature", "missing request signature (X-MEN-Signature header)");
+        // Per identity: a device that keeps failing its signature is someone trying keys, and is slowed down.
+        var throttleKey = ThrottleKey.Device(identity);
+        throttle.ThrowIfBlocked(throttleKey);
         if (!DeviceSignatures.Verify(publicKey, body.Span, signature.Trim()))
+        {
+            await throttle.FailedAsync(ct, throttleKey);
             return new AuthResult(AuthOutcome.BadSignature, Message: "signature verification failed");
+        }
+        throttle.Succeeded(throttleKey);
 
         for (var attempt = 0; ; attempt++)
         {
@@ -155,6 +164,8 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
     /// </summary>
     public async Task SetAuthSetStatusAsync(string deviceId, string authSetId, string status, string actor, CancellationToken ct = default)
     {
+        var action = status == MenderAuthStatuses.Accepted ? AuditActions.DeviceAccept : status == MenderAuthStatuses.Rejected ? AuditActions.DeviceReject : "device." + status;
+        audit.Attempt(action, AuditTargets.Device, deviceId);
         if (!MenderAuthStatuses.Settable.Contains(status)) throw new ValidationException("status", $"invalid status '{status}': use accepted, rejected or pending");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.AuthStatus != null && d.AuthStatus != MenderAuthStatuses.Decommissioned, ct)
@@ -177,12 +188,14 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
             db.Timeline.Add(DeviceEntry(device, device.AuthStatus == MenderAuthStatuses.Accepted ? TimelineStatuses.Succeeded : TimelineStatuses.Info,
                 $"Mender device {device.Hostname} {device.AuthStatus}", Now, actor));
         }
+        audit.Add(db, action, AuditTargets.Device, deviceId, $"{device.Hostname}: auth set {authSetId} {status}.");
         await db.SaveChangesAsync(ct);
         _acceptedUntil.TryRemove(deviceId, out _);
     }
 
     public async Task DeleteAuthSetAsync(string deviceId, string authSetId, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.DeviceAuthDelete, AuditTargets.Device, deviceId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.AuthStatus != null, ct) ?? throw new NotFoundException("Device", deviceId);
         var sets = await db.MenderAuthSets.Where(s => s.DeviceId == deviceId).ToListAsync(ct);
@@ -192,6 +205,7 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
         device.AuthStatus = sets.Any(s => s.Status == MenderAuthStatuses.Accepted) ? MenderAuthStatuses.Accepted
             : sets.Any(s => s.Status == MenderAuthStatuses.Pending) ? MenderAuthStatuses.Pending
             : sets.Count > 0 ? MenderAuthStatuses.Rejected : "noauth";
+        audit.Add(db, AuditActions.DeviceAuthDelete, AuditTargets.Device, deviceId, $"{device.Hostname}: auth set {authSetId} deleted.");
         await db.SaveChangesAsync(ct);
         _acceptedUntil.TryRemove(deviceId, out _);
     }
@@ -202,6 +216,7 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
     /// </summary>
     public async Task DecommissionAsync(string deviceId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.DeviceDecommission, AuditTargets.Device, deviceId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.AuthStatus != null && d.AuthStatus != MenderAuthStatuses.Decommissioned, ct)
             ?? throw new NotFoundException("Device", deviceId);
@@ -210,6 +225,7 @@ public sealed partial class MenderDeviceService(IDbContextFactory<DashboardDbCon
         device.UpdatedAt = Now;
         await db.MenderAuthSets.Where(s => s.DeviceId == deviceId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, MenderAuthStatuses.Rejected), ct);
         db.Timeline.Add(DeviceEntry(device, TimelineStatuses.Canceled, $"Mender device {device.Hostname} decommissioned", Now, actor));
+        audit.Add(db, AuditActions.DeviceDecommission, AuditTargets.Device, deviceId, $"{device.Hostname} decommissioned.");
         await db.SaveChangesAsync(ct);
         _acceptedUntil.TryRemove(deviceId, out _);
     }

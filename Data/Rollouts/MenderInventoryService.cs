@@ -12,15 +12,23 @@ public sealed record InventoryDevice(Device Device, IReadOnlyList<DeviceAttribut
 /// <summary>An accepted device a rollout can target.</summary>
 public sealed record TargetDevice(string Id, string Hostname, string? DeviceType);
 
+/// <summary>An attribute devices report, and on how many devices (Mender's filterable attributes).</summary>
+public sealed record FilterAttribute(string Scope, string Name, int Count);
+
+/// <summary>How many accepted devices a set of terms matches, and the first few of them.</summary>
+public sealed record FilterPreview(int Count, IReadOnlyList<TargetDevice> First);
+
 /// <summary>
 /// Mender's inventory: attributes devices report, static groups, and saved dynamic filters
 /// evaluated over attributes. Only admitted (accepted) Mender devices match filters and groups
 /// for rollouts; the listing shows every Mender device.
 /// </summary>
-public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDbContext> dbFactory, IdleDeviceCache idle, TimeProvider clock)
 {
-    public static readonly IReadOnlyList<string> TermTypes = ["$eq", "$ne", "$in", "$nin", "$exists", "$gt", "$gte", "$lt", "$lte"];
+    public static readonly IReadOnlyList<string> TermTypes = ["$eq", "$ne", "$in", "$nin", "$exists", "$gt", "$gte", "$lt", "$lte", "$regex"];
     private const int MaxAttributes = 500;
+    /// <summary>Mender lists at most this many filterable attributes.</summary>
+    private const int MaxFilterAttributes = 500;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -58,6 +66,7 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         if (deviceType.ValueKind == JsonValueKind.String) device.DeviceType = deviceType.GetString();
         device.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
+        idle.Invalidate(deviceId);
     }
 
     public async Task<(List<InventoryDevice> Devices, int Total)> ListAsync(string? group, bool? hasGroup, int page, int perPage, CancellationToken ct = default)
@@ -100,6 +109,7 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         var changed = await MenderDevices(db).Where(d => d.Id == deviceId)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, group).SetProperty(d => d.UpdatedAt, Now), ct);
         if (changed == 0) throw new NotFoundException("Device", deviceId);
+        idle.Invalidate(deviceId);
     }
 
     public async Task ClearGroupAsync(string deviceId, string group, CancellationToken ct = default)
@@ -108,6 +118,7 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         var changed = await MenderDevices(db).Where(d => d.Id == deviceId && d.Group == group)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, (string?)null).SetProperty(d => d.UpdatedAt, Now), ct);
         if (changed == 0) throw new NotFoundException("Device in group", $"{deviceId} / {group}");
+        idle.Invalidate(deviceId);
     }
 
     public async Task<List<string>> GroupsAsync(CancellationToken ct = default)
@@ -133,14 +144,17 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         var matched = await MenderDevices(db).CountAsync(d => deviceIds.Contains(d.Id), ct);
         var updated = await MenderDevices(db).Where(d => deviceIds.Contains(d.Id) && (d.Group == null || d.Group != group))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, group).SetProperty(d => d.UpdatedAt, Now), ct);
+        foreach (var id in deviceIds) idle.Invalidate(id);
         return (matched, updated);
     }
 
     public async Task<int> RemoveFromGroupAsync(string group, IReadOnlyList<string> deviceIds, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await MenderDevices(db).Where(d => deviceIds.Contains(d.Id) && d.Group == group)
+        var removed = await MenderDevices(db).Where(d => deviceIds.Contains(d.Id) && d.Group == group)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Group, (string?)null).SetProperty(d => d.UpdatedAt, Now), ct);
+        foreach (var id in deviceIds) idle.Invalidate(id);
+        return removed;
     }
 
     // ---- saved filters ----
@@ -166,6 +180,16 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         return await db.InventoryFilters.AsNoTracking().OrderBy(f => f.Name).ToListAsync(ct);
     }
 
+    /// <summary>Saved filters with how many accepted devices each matches now (the filters page).</summary>
+    public async Task<List<(InventoryFilter Filter, int Matching)>> FiltersWithCountsAsync(CancellationToken ct = default)
+    {
+        var filters = await FiltersAsync(ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var result = new List<(InventoryFilter, int)>(filters.Count);
+        foreach (var filter in filters) result.Add((filter, (await MatchAsync(db, filter.Terms, acceptedOnly: true, ct)).Count));
+        return result;
+    }
+
     public async Task<InventoryFilter> GetFilterAsync(string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -178,6 +202,54 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         if (await db.InventoryFilters.Where(f => f.Id == id).ExecuteDeleteAsync(ct) == 0) throw new NotFoundException("Filter", id);
     }
 
+    /// <summary>
+    /// The attributes a filter can name (Mender's <c>filters/attributes</c>): every (scope, name) some
+    /// device reports, most common first, plus the system <c>group</c> when devices have one.
+    /// </summary>
+    public async Task<List<FilterAttribute>> FilterAttributesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var devices = MenderDevices(db).Select(d => d.Id);
+        var reported = await db.DeviceAttributes.AsNoTracking().Where(a => devices.Contains(a.DeviceId))
+            .GroupBy(a => new { a.Scope, a.Name }).Select(g => new { g.Key.Scope, g.Key.Name, Count = g.Count() }).ToListAsync(ct);
+        var all = reported.Select(a => new FilterAttribute(a.Scope, a.Name, a.Count)).ToList();
+        var grouped = await MenderDevices(db).CountAsync(d => d.Group != null, ct);
+        if (grouped > 0) all.Add(new FilterAttribute(AttributeScopes.System, "group", grouped));
+        return [.. all.OrderByDescending(a => a.Count).ThenBy(a => a.Scope, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal).Take(MaxFilterAttributes)];
+    }
+
+    /// <summary>The filter builder's live preview: the same validation and matching a saved filter gets.</summary>
+    public async Task<FilterPreview> PreviewFilterAsync(IReadOnlyList<FilterTerm> terms, int first, CancellationToken ct = default)
+    {
+        var matching = await MatchAsync(terms, ct);
+        return new FilterPreview(matching.Count, [.. matching.Take(first)]);
+    }
+
+    /// <summary>
+    /// A term from what a person typed: <c>$in</c>/<c>$nin</c> take a comma-separated list, <c>$exists</c>
+    /// true or false; a number is sent as a JSON number unless quoted, as Mender types values by their JSON form.
+    /// </summary>
+    public static FilterTerm TermFromText(string scope, string attribute, string type, string? text)
+    {
+        text = text?.Trim() ?? "";
+        string? value = type switch
+        {
+            "$exists" => text.Length == 0 ? "true" : bool.TryParse(text, out var b) ? (b ? "true" : "false") : JsonSerializer.Serialize(text),
+            "$in" or "$nin" => text.Length == 0 ? null : "[" + string.Join(",", text.Split(',').Select(t => ScalarJson(t.Trim()))) + "]",
+            "$regex" => text.Length == 0 ? null : JsonSerializer.Serialize(text),
+            _ => text.Length == 0 ? null : ScalarJson(text),
+        };
+        return new FilterTerm(scope, attribute, type, value);
+    }
+
+    private static string ScalarJson(string text)
+    {
+        if (text.Length >= 2 && text[0] == '"' && text[^1] == '"') return JsonSerializer.Serialize(text[1..^1]);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n)
+            ? n.ToString("R", CultureInfo.InvariantCulture)
+            : JsonSerializer.Serialize(text);
+    }
+
     // ---- targets for rollouts ----
 
     /// <summary>Accepted devices matching every term, ordered by id (the order phases are cut in).</summary>
@@ -188,13 +260,15 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         return await MatchAsync(db, terms, acceptedOnly: true, ct);
     }
 
-    public async Task<List<TargetDevice>> AcceptedDevicesAsync(string? group, IReadOnlyList<string>? ids, CancellationToken ct = default)
+    public async Task<List<TargetDevice>> AcceptedDevicesAsync(string? group, IReadOnlyList<string>? ids, CancellationToken ct = default, int? limit = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Devices.AsNoTracking().Where(d => d.AuthStatus == MenderAuthStatuses.Accepted);
         if (group is not null) query = query.Where(d => d.Group == group);
         if (ids is not null) query = query.Where(d => ids.Contains(d.Id));
-        return await query.OrderBy(d => d.Id).Select(d => new TargetDevice(d.Id, d.Hostname, d.DeviceType)).ToListAsync(ct);
+        query = query.OrderBy(d => d.Id);
+        if (limit is { } take) query = query.Take(take);
+        return await query.Select(d => new TargetDevice(d.Id, d.Hostname, d.DeviceType)).ToListAsync(ct);
     }
 
     private static async Task<List<TargetDevice>> MatchAsync(DashboardDbContext db, IReadOnlyList<FilterTerm> terms, bool acceptedOnly, CancellationToken ct)
@@ -239,18 +313,49 @@ public sealed partial class MenderInventoryService(IDbContextFactory<DashboardDb
         return result;
     }
 
+    /// <summary>
+    /// Mender's rules for a predicate. The field names the term (<c>terms[1].value</c>), so a form can
+    /// show the message beside the row it is about.
+    /// </summary>
     public static void ValidateTerms(IReadOnlyList<FilterTerm> terms)
     {
         for (var i = 0; i < terms.Count; i++)
         {
             var t = terms[i];
             var at = $"terms[{i}]";
-            if (!AttributeScopes.All.Contains(t.Scope)) throw new ValidationException("scope", $"{at}: scope must be one of {string.Join(", ", AttributeScopes.All)}");
-            if (string.IsNullOrWhiteSpace(t.Attribute)) throw new ValidationException("attribute", $"{at}: attribute cannot be blank");
-            if (!TermTypes.Contains(t.Type)) throw new ValidationException("type", $"{at}: type '{t.Type}' is not supported; use one of {string.Join(", ", TermTypes)}");
-            if (t.Type != "$exists" && t.Value is null) throw new ValidationException("value", $"{at}: value is required for {t.Type}");
-            if (t.Type is "$in" or "$nin" && !t.Value!.TrimStart().StartsWith('[')) throw new ValidationException("value", $"{at}: {t.Type} needs an array value");
+            if (!AttributeScopes.All.Contains(t.Scope)) throw new ValidationException($"{at}.scope", $"{at}: scope must be one of {string.Join(", ", AttributeScopes.All)}");
+            if (string.IsNullOrWhiteSpace(t.Attribute)) throw new ValidationException($"{at}.attribute", $"{at}: attribute cannot be blank");
+            if (!TermTypes.Contains(t.Type)) throw new ValidationException($"{at}.type", $"{at}: type '{t.Type}' is not supported; use one of {string.Join(", ", TermTypes)}");
+            if (t.Type == "$exists") continue;
+            if (t.Value is null) throw new ValidationException($"{at}.value", $"{at}: value is required for {t.Type}");
+            if (ValueProblem(t) is { } problem) throw new ValidationException($"{at}.value", $"{at}: {problem}");
         }
+    }
+
+    private static string? ValueProblem(FilterTerm t)
+    {
+        JsonElement value;
+        try { value = JsonSerializer.Deserialize<JsonElement>(t.Value!); }
+        catch (JsonException) { return "value must be JSON"; }
+        var isArray = value.ValueKind == JsonValueKind.Array;
+        if (t.Type is "$in" or "$nin" && !isArray) return $"{t.Type} needs an array value";
+        if (isArray)
+        {
+            if (t.Type is not ("$in" or "$nin" or "$eq" or "$ne")) return $"{t.Type} needs a single value, not an array";
+            var kinds = value.EnumerateArray().Select(e => e.ValueKind).Distinct().ToList();
+            if (kinds.Count == 0) return "the list of values cannot be empty";
+            if (kinds.Any(k => k is not (JsonValueKind.String or JsonValueKind.Number))) return "values must be strings or numbers";
+            if (kinds.Count > 1) return "a list cannot mix strings and numbers";
+            return null;
+        }
+        if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number)) return "value must be a string, a number or an array of them";
+        if (t.Type == "$regex")
+        {
+            if (value.ValueKind != JsonValueKind.String) return "$regex needs a string value";
+            try { _ = FilterMatcher.RegexFor(value.GetString()!); }
+            catch (ArgumentException) { return $"'{value.GetString()}' is not a valid regular expression"; }
+        }
+        return null;
     }
 
     private static void ValidateGroupName(string group)
@@ -303,9 +408,44 @@ public static class FilterMatcher
             "$gte" => actual.Any(a => Compare(a, expected[0]) >= 0),
             "$lt" => actual.Any(a => Compare(a, expected[0]) < 0),
             "$lte" => actual.Any(a => Compare(a, expected[0]) <= 0),
+            "$regex" => actual.Any(a => RegexMatches(expected[0], a)),
             _ => false,
         };
     }
+
+    /// <summary>
+    /// Mender's <c>$regex</c>: anchored at the start, optionally written as <c>/pattern/flags</c> (i, m, s, x).
+    /// Patterns are cached and time-limited: a filter is evaluated over every device.
+    /// </summary>
+    public static Regex RegexFor(string pattern)
+    {
+        var options = RegexOptions.CultureInvariant;
+        if (pattern.Length > 1 && pattern[0] == '/' && pattern.LastIndexOf('/') is var end and > 0)
+        {
+            foreach (var flag in pattern[(end + 1)..])
+            {
+                options |= flag switch
+                {
+                    'i' => RegexOptions.IgnoreCase,
+                    'm' => RegexOptions.Multiline,
+                    's' => RegexOptions.Singleline,
+                    'x' => RegexOptions.IgnorePatternWhitespace,
+                    _ => throw new ArgumentException($"unknown flag '{flag}'"),
+                };
+            }
+            pattern = pattern[1..end];
+        }
+        return Patterns.GetOrAdd((pattern, options), key => new Regex("^(?:" + key.Pattern + ")", key.Options, TimeSpan.FromMilliseconds(100)));
+    }
+
+    /// <summary>A pattern that runs too long matches nothing, as an invalid one does in Mender.</summary>
+    private static bool RegexMatches(string pattern, string input)
+    {
+        try { return RegexFor(pattern).IsMatch(input); }
+        catch (Exception ex) when (ex is RegexMatchTimeoutException or ArgumentException) { return false; }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Pattern, RegexOptions Options), Regex> Patterns = new();
 
     private static List<string> Elements(string json)
     {

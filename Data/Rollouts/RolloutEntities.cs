@@ -38,6 +38,14 @@ public static class RolloutStates
 
     public static bool IsFinished(string state) => state is Succeeded or Failed or Aborted;
 
+    /// <summary>The state in words for people (the API keeps the short form).</summary>
+    public static string Label(string state) => state switch
+    {
+        InProgress => "in progress",
+        Stopped => "stopped by the failure guard",
+        _ => state,
+    };
+
     /// <summary>The status Mender's API shows.</summary>
     public static string MenderStatus(string state) => state switch
     {

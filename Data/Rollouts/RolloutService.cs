@@ -1,3 +1,5 @@
+using Dashboard.Data.Freezes;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -45,7 +47,10 @@ public sealed class RolloutService(
     StateRecorder recorder,
     ProgressNotifier progress,
     IWorkScheduler scheduler,
-    TimeProvider clock)
+    IdleDeviceCache idle,
+    TimeProvider clock,
+    FreezeService freezes,
+    AuditLog audit)
 {
     public const string PhaseWork = "rollout.phase";
     public const string WatchWork = "rollout.watch";
@@ -65,12 +70,15 @@ public sealed class RolloutService(
         return new RolloutPreview(targets.Count, targets.Count(t => Compatible(artifacts, t.DeviceType)), plans);
     }
 
-    public async Task<Rollout> CreateAsync(RolloutRequest request, string? actor, CancellationToken ct = default)
+    /// <summary>Creates the rollout; a freeze on it refuses (<see cref="FrozenException"/>) unless an administrator overrides it.</summary>
+    public async Task<Rollout> CreateAsync(RolloutRequest request, string? actor, CancellationToken ct = default, FreezeOverrideRequest? freezeOverride = null)
     {
+        audit.Attempt(AuditActions.RolloutCreate, AuditTargets.Rollout, request.Name);
         Validate(request);
         var targets = await TargetsAsync(request, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var artifacts = await ArtifactsAsync(db, request.ArtifactName!, ct);
+        var admission = await freezes.AdmitAsync(db, FreezeTarget(request.ArtifactName!), freezeOverride, ct);
         var now = Now;
         var plans = RolloutPlanner.Plan(targets.Count, request.Phases, now);
 
@@ -123,11 +131,14 @@ public sealed class RolloutService(
         }
         RolloutStateMachine.Created(db, recorder, rollout,
             $"Rollout {rollout.Name} of {rollout.ArtifactName} to {targets.Count} device{(targets.Count == 1 ? "" : "s")} created ({plans.Count} phase{(plans.Count == 1 ? "" : "s")})");
+        freezes.RecordOverrides(db, admission, RolloutStateMachine.Subject(rollout));
+        audit.Add(db, AuditActions.RolloutCreate, AuditTargets.Rollout, rollout.Id, $"{rollout.Name}: {rollout.ArtifactName} to {targets.Count} devices in {plans.Count} phases.");
         await db.SaveChangesAsync(ct);
         await DeviceDeploymentRows.InsertAsync(db, rows, ct);
         if (rollout.Phases[0].StartAt <= now) await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        idle.Invalidate();
 
         ScheduleAll(rollout, now);
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
@@ -153,13 +164,28 @@ public sealed class RolloutService(
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        idle.Invalidate();
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
+    /// <summary>What a freeze must name to hold a rollout: the artifact, or the Mender devices' project.</summary>
+    public static FreezeTarget FreezeTarget(string artifactName) => new(SubjectKinds.Rollout, MenderDeviceService.ProjectId, artifactName);
+
+    /// <summary>
+    /// Starts every phase that is due, unless a freeze holds the rollout: then the phases wait, the
+    /// timeline says until when, and the phase job is scheduled again for the freeze's end.
+    /// </summary>
     private async Task StartDuePhasesAsync(DashboardDbContext db, Rollout rollout, DateTime now, CancellationToken ct)
     {
         var due = rollout.Phases.OrderBy(p => p.Index).Where(p => p.StartedAt is null && p.StartAt <= now).ToList();
         if (due.Count == 0) return;
+        if (await freezes.HoldAsync(db, FreezeTarget(rollout.ArtifactName), rollout.Id, ct) is { } hold)
+        {
+            await freezes.RecordWaitAsync(db, RolloutStateMachine.Subject(rollout), hold, $"Rollout {rollout.Name}: phase {due[0].Index + 1} of {rollout.Phases.Count}", ct);
+            scheduler.Schedule(PhaseItem(rollout, due[0]), hold.Until);
+            return;
+        }
+        await FreezeService.ReleaseAsync(db, SubjectKinds.Rollout, rollout.Id, ct);
         foreach (var phase in due) phase.StartedAt = now;
         var which = due.Count == 1 ? $"phase {due[0].Index + 1} of {rollout.Phases.Count}" : $"phases {due[0].Index + 1}-{due[^1].Index + 1} of {rollout.Phases.Count}";
         var devices = due.Sum(p => p.DeviceCount);
@@ -215,6 +241,7 @@ public sealed class RolloutService(
     /// <summary>Mender's abort: devices that have not finished become <c>aborted</c> (and get 409 on their next report).</summary>
     public async Task AbortAsync(string rolloutId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.RolloutAbort, AuditTargets.Rollout, rolloutId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.FirstOrDefaultAsync(r => r.Id == rolloutId, ct) ?? throw new NotFoundException("Deployment", rolloutId);
@@ -227,6 +254,7 @@ public sealed class RolloutService(
         await RecountAsync(db, rolloutId, ct);
         rollout.StateReason = $"aborted by {actor}";
         await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.Aborted, $"Rollout {rollout.Name} aborted ({aborted} device{(aborted == 1 ? "" : "s")} not finished)", actor: actor, ct: ct);
+        audit.Add(db, AuditActions.RolloutAbort, AuditTargets.Rollout, rolloutId, $"{rollout.Name}: {aborted} devices not finished.");
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
@@ -235,6 +263,7 @@ public sealed class RolloutService(
     /// <summary>Resumes a rollout the failure guard stopped: due phases start now, later ones at their time.</summary>
     public async Task ResumeAsync(string rolloutId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.RolloutResume, AuditTargets.Rollout, rolloutId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.Include(r => r.Phases).FirstOrDefaultAsync(r => r.Id == rolloutId, ct) ?? throw new NotFoundException("Deployment", rolloutId);
@@ -242,9 +271,11 @@ public sealed class RolloutService(
         var now = Now;
         rollout.StateReason = null;
         await RolloutStateMachine.MoveAsync(db, recorder, rollout, RolloutStates.InProgress, $"Rollout {rollout.Name} resumed", actor: actor, ct: ct);
+        audit.Add(db, AuditActions.RolloutResume, AuditTargets.Rollout, rolloutId, rollout.Name);
         await StartDuePhasesAsync(db, rollout, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        idle.Invalidate();
         ScheduleAll(rollout, now);
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
@@ -315,16 +346,7 @@ public sealed class RolloutService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Rollouts.AnyAsync(r => r.Id == rolloutId, ct)) throw new NotFoundException("Deployment", rolloutId);
-        var q = db.DeviceDeployments.AsNoTracking().Where(d => d.RolloutId == rolloutId);
-        q = status switch
-        {
-            null or "" => q,
-            "active" => q.Where(d => d.Status != DeviceDeploymentStatuses.Pending && !FinalStatuses.Contains(d.Status)),
-            "finished" => q.Where(d => FinalStatuses.Contains(d.Status)),
-            "pause" => q.Where(d => d.Status.StartsWith("pause_")),
-            _ when DeviceDeploymentStatuses.All.Contains(status) => q.Where(d => d.Status == status),
-            _ => throw new ValidationException("status", $"invalid status '{status}'"),
-        };
+        var q = WithStatus(db.DeviceDeployments.AsNoTracking().Where(d => d.RolloutId == rolloutId), status);
         var total = await q.CountAsync(ct);
         var page_ = await (from d in q
                            join device in db.Devices on d.DeviceId equals device.Id
@@ -340,17 +362,69 @@ public sealed class RolloutService(
             ?? throw new NotFoundException("Deployment log", $"{rolloutId}/{deviceId}");
     }
 
-    /// <summary>Every rollout a device took part in, newest first.</summary>
-    public async Task<List<(DeviceDeployment Deployment, Rollout Rollout)>> DeviceHistoryAsync(string deviceId, CancellationToken ct = default)
+    /// <summary>The rollouts a device took part in, newest first, optionally only those where its status is <paramref name="status"/>.</summary>
+    public async Task<List<(DeviceDeployment Deployment, Rollout Rollout)>> DeviceHistoryAsync(string deviceId, string? status = null, int page = 1, int perPage = int.MaxValue, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await (from d in db.DeviceDeployments.AsNoTracking()
+        var devices = WithStatus(db.DeviceDeployments.AsNoTracking().Where(d => d.DeviceId == deviceId), status);
+        var rows = await (from d in devices
                           join r in db.Rollouts.AsNoTracking() on d.RolloutId equals r.Id
-                          where d.DeviceId == deviceId
-                          orderby r.CreatedAt descending
-                          select new { d, r }).ToListAsync(ct);
+                          orderby r.CreatedAt descending, r.Id
+                          select new { d, r }).Skip((page - 1) * perPage).Take(perPage).ToListAsync(ct);
         return [.. rows.Select(x => (x.d, x.r))];
     }
+
+    /// <summary>Mender's <c>statistics/list</c>: the counters of each named rollout that exists, in the order asked.</summary>
+    public async Task<List<(string Id, Dictionary<string, int> Counts)>> StatisticsListAsync(IReadOnlyList<string> rolloutIds, CancellationToken ct = default)
+    {
+        if (rolloutIds.Count == 0) throw new ValidationException("deployment_ids", "deployment_ids: list at least one deployment id");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.RolloutStatusCounts.AsNoTracking().Where(c => rolloutIds.Contains(c.RolloutId)).ToListAsync(ct);
+        var byRollout = rows.ToLookup(c => c.RolloutId);
+        return [.. rolloutIds.Distinct().Where(id => byRollout.Contains(id)).Select(id => (id, byRollout[id].ToDictionary(c => c.Status, c => c.Count)))];
+    }
+
+    /// <summary>
+    /// Mender's "abort deployments for a device": every unfinished device deployment of the device is
+    /// aborted (the device gets 409 on its next report), counters move with it, and rollouts left with
+    /// nothing to do finish. Returns how many were aborted.
+    /// </summary>
+    public async Task<int> AbortDeviceAsync(string deviceId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var open = await db.DeviceDeployments.AsNoTracking().Where(d => d.DeviceId == deviceId && !FinalStatuses.Contains(d.Status))
+            .Select(d => new { d.RolloutId, d.Status }).ToListAsync(ct);
+        var aborted = new List<string>();
+        var now = Now;
+        foreach (var row in open)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var changed = await db.DeviceDeployments.Where(d => d.RolloutId == row.RolloutId && d.DeviceId == deviceId && d.Status == row.Status)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeviceDeploymentStatuses.Aborted).SetProperty(d => d.FinishedAt, now), ct);
+            // A report that landed in between moved the row on; it is no longer this one to abort.
+            if (changed == 0) continue;
+            await DeviceDeploymentService.MoveCountAsync(db, row.RolloutId, row.Status, DeviceDeploymentStatuses.Aborted, ct);
+            await transaction.CommitAsync(ct);
+            aborted.Add(row.RolloutId);
+        }
+        foreach (var rolloutId in aborted)
+        {
+            progress.Notify(SubjectKinds.Rollout, rolloutId);
+            await FinishIfDoneAsync(rolloutId, ct);
+        }
+        return aborted.Count;
+    }
+
+    /// <summary>Mender's device status filter: one status, or the groups <c>active</c>, <c>finished</c> and <c>pause</c>.</summary>
+    private static IQueryable<DeviceDeployment> WithStatus(IQueryable<DeviceDeployment> q, string? status) => status switch
+    {
+        null or "" => q,
+        "active" => q.Where(d => d.Status != DeviceDeploymentStatuses.Pending && !FinalStatuses.Contains(d.Status)),
+        "finished" => q.Where(d => FinalStatuses.Contains(d.Status)),
+        "pause" => q.Where(d => d.Status.StartsWith("pause_")),
+        _ when DeviceDeploymentStatuses.All.Contains(status) => q.Where(d => d.Status == status),
+        _ => throw new ValidationException("status", $"invalid status '{status}'"),
+    };
 
     private static readonly string[] FinalStatuses =
         [DeviceDeploymentStatuses.Success, DeviceDeploymentStatuses.Failure, DeviceDeploymentStatuses.AlreadyInstalled, DeviceDeploymentStatuses.NoArtifact, DeviceDeploymentStatuses.Aborted];

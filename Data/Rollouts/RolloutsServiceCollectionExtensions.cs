@@ -11,6 +11,7 @@ public static class RolloutsServiceCollectionExtensions
     {
         services.AddSingleton<DeviceTokenService>();
         services.AddSingleton<MenderDeviceService>();
+        services.AddSingleton<IdleDeviceCache>();
         services.AddSingleton<MenderInventoryService>();
         services.AddSingleton<ArtifactLinks>();
         services.AddSingleton<ArtifactService>();

@@ -15,4 +15,5 @@ public static class SubjectKinds
     public const string Artifact = "artifact";
     public const string Deployment = "deployment";
     public const string Job = "job";
+    public const string Freeze = "freeze";
 }

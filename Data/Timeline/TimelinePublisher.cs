@@ -16,13 +16,13 @@ public sealed class TimelinePublisher(TimelineNotifier notifier, WebhookOutbox o
 {
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
-        if (eventData.Context is DashboardDbContext db) outbox.Stage(db, Collect(db));
+        if (eventData.Context is DashboardDbContext db) outbox.Stage(db, Saving(db));
         return result;
     }
 
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        if (eventData.Context is DashboardDbContext db) await outbox.StageAsync(db, Collect(db), cancellationToken);
+        if (eventData.Context is DashboardDbContext db) await outbox.StageAsync(db, Saving(db), cancellationToken);
         return result;
     }
 
@@ -46,6 +46,12 @@ public sealed class TimelinePublisher(TimelineNotifier notifier, WebhookOutbox o
         return Task.CompletedTask;
     }
 
+    private static List<TimelineEntry> Saving(DashboardDbContext db)
+    {
+        db.Saving = true;
+        return Collect(db);
+    }
+
     private static List<TimelineEntry> Collect(DashboardDbContext db)
     {
         var added = new List<TimelineEntry>();
@@ -59,7 +65,9 @@ public sealed class TimelinePublisher(TimelineNotifier notifier, WebhookOutbox o
 
     private void PublishIfCommitted(DbContext? context)
     {
-        if (context is not DashboardDbContext db || db.Database.CurrentTransaction is not null) return;
+        if (context is not DashboardDbContext db) return;
+        db.Saving = false;
+        if (db.Database.CurrentTransaction is not null) return;
         Flush(db);
     }
 
@@ -79,7 +87,9 @@ public sealed class TimelinePublisher(TimelineNotifier notifier, WebhookOutbox o
 
     private static void Discard(DbContext? context)
     {
-        if (context is DashboardDbContext db && db.Database.CurrentTransaction is null) Clear(db);
+        if (context is not DashboardDbContext db) return;
+        db.Saving = false;
+        if (db.Database.CurrentTransaction is null) Clear(db);
     }
 
     private static void Clear(DashboardDbContext db)
@@ -90,7 +100,9 @@ public sealed class TimelinePublisher(TimelineNotifier notifier, WebhookOutbox o
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (eventData.Context is DashboardDbContext db) Flush(db);
+        // SaveChanges' own transaction (several statements) commits before the generated ids are set
+        // on the entries, which other nodes read them back by; SavedChanges publishes those.
+        if (eventData.Context is DashboardDbContext { Saving: false } db) Flush(db);
     }
 
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using Dashboard.Data.Audit;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dashboard.Data.Timeline;
@@ -65,10 +66,11 @@ public static class WebhookValidator
 }
 
 /// <summary>Register, list and remove webhooks, read their delivery log, send a test event.</summary>
-public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFactory, WebhookOutbox outbox, IWorkScheduler scheduler, TimeProvider clock)
+public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFactory, WebhookOutbox outbox, IWorkScheduler scheduler, TimeProvider clock, AuditLog audit)
 {
     public async Task<CreatedWebhook> CreateAsync(WebhookRequest request, string? actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.WebhookCreate, AuditTargets.Webhook, request.Name);
         var webhook = WebhookValidator.Validate(request, out var secret);
         webhook.Id = Guid.CreateVersion7();
         webhook.CreatedAt = clock.GetUtcNow().UtcDateTime;
@@ -77,6 +79,7 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
         if (await db.Webhooks.AnyAsync(w => w.Name == webhook.Name, ct))
             throw new ValidationException("name", $"A webhook named '{webhook.Name}' already exists.");
         db.Webhooks.Add(webhook);
+        audit.Add(db, AuditActions.WebhookCreate, AuditTargets.Webhook, webhook.Id.ToString(), $"{webhook.Name} → {webhook.Url}");
         await db.SaveChangesAsync(ct);
         outbox.Invalidate();
         return new CreatedWebhook(webhook, secret);
@@ -105,10 +108,14 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
     /// <summary>Removes the webhook and its delivery log; what was not delivered yet is not sent.</summary>
     public async Task DeleteAsync(Guid id, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.WebhookDelete, AuditTargets.Webhook, id.ToString());
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var name = await db.Webhooks.Where(w => w.Id == id).Select(w => w.Name).FirstOrDefaultAsync(ct);
         if (await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct) == 0) throw new NotFoundException("Webhook", id.ToString());
         await db.WebhookDeliveries.Where(d => d.WebhookId == id).ExecuteDeleteAsync(ct);
+        audit.Add(db, AuditActions.WebhookDelete, AuditTargets.Webhook, id.ToString(), $"{name} deleted with its delivery log.");
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Invalidate();
     }
@@ -126,6 +133,7 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
     /// <summary>Queues a test event for this webhook only, delivered (and retried) like any other.</summary>
     public async Task<WebhookDelivery> SendTestAsync(Guid webhookId, string? actor, CancellationToken ct = default)
     {
+        audit.Attempt(AuditActions.WebhookTest, AuditTargets.Webhook, webhookId.ToString());
         var webhook = await GetAsync(webhookId, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var id = Guid.CreateVersion7();
@@ -141,6 +149,7 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.WebhookDeliveries.Add(delivery);
+        audit.Add(db, AuditActions.WebhookTest, AuditTargets.Webhook, webhookId.ToString(), $"Test event queued for {webhook.Name}.");
         await db.SaveChangesAsync(ct);
         scheduler.Enqueue(WebhookRunner.Work(delivery.QueueKey));
         return delivery;

@@ -21,12 +21,20 @@ public sealed class ProgressNotifier
         return subscription;
     }
 
+    /// <summary>Every signal of every kind: for relaying them to other nodes (see Data/Cluster).</summary>
+    public IDisposable SubscribeAll(Action<ProgressSignal> onChanged)
+    {
+        var subscription = new Subscription(this, null, null, onChanged);
+        lock (_gate) _subscriptions = [.. _subscriptions, subscription];
+        return subscription;
+    }
+
     public void Notify(string kind, string subjectId)
     {
         ProgressSignal? signal = null;
         foreach (var s in Volatile.Read(ref _subscriptions))
         {
-            if (s.Kind != kind || (s.SubjectId is not null && s.SubjectId != subjectId)) continue;
+            if ((s.Kind is not null && s.Kind != kind) || (s.SubjectId is not null && s.SubjectId != subjectId)) continue;
             try { s.OnChanged(signal ??= new ProgressSignal(kind, subjectId)); }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -41,10 +49,10 @@ public sealed class ProgressNotifier
         lock (_gate) _subscriptions = [.. _subscriptions.Where(s => s != subscription)];
     }
 
-    private sealed class Subscription(ProgressNotifier owner, string kind, string? subjectId, Action<ProgressSignal> onChanged) : IDisposable
+    private sealed class Subscription(ProgressNotifier owner, string? kind, string? subjectId, Action<ProgressSignal> onChanged) : IDisposable
     {
         private int _disposed;
-        public string Kind { get; } = kind;
+        public string? Kind { get; } = kind;
         public string? SubjectId { get; } = subjectId;
         public Action<ProgressSignal> OnChanged { get; } = onChanged;
 

@@ -1,3 +1,4 @@
+using Dashboard.Jobs.Work;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -5,11 +6,15 @@ namespace Dashboard.Jobs.Reconciliation;
 
 /// <summary>
 /// Re-derives pending work from the database when the app starts. Hangfire's embedded storage
-/// is in memory, so after a restart the database is the only record of what was under way.
+/// is in memory, so after a restart the database is the only record of what was under way; on
+/// PostgreSQL the <see cref="ReconcileFilter"/> leaves out what other nodes already have in hand.
 /// </summary>
-public sealed class StartupReconciler(IEnumerable<IReconcileStep> steps, ILogger<StartupReconciler> logger) : IHostedService
+public sealed class StartupReconciler(IEnumerable<IReconcileStep> steps, ILogger<StartupReconciler> logger, ReconcileFilter? filter = null) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        filter is null ? ReconcileAsync(cancellationToken) : filter.RunAsync(() => ReconcileAsync(cancellationToken), cancellationToken);
+
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
         foreach (var step in steps)
         {

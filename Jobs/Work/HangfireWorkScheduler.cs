@@ -11,7 +11,7 @@ namespace Dashboard.Jobs.Work;
 /// whichever fires first wins (the other finds the job no longer scheduled); under a fake clock the
 /// timer fires when a test advances the clock. See docs/decisions/0005-work-scheduler.md.
 /// </summary>
-public sealed class HangfireWorkScheduler(IBackgroundJobClient jobs, TimeProvider clock) : IWorkScheduler, IDisposable
+public sealed class HangfireWorkScheduler(IBackgroundJobClient jobs, TimeProvider clock, ReconcileFilter? reconcile = null) : IWorkScheduler, IDisposable
 {
     // Timers cannot wait longer than this; a longer wait re-arms when it fires.
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(30);
@@ -20,10 +20,15 @@ public sealed class HangfireWorkScheduler(IBackgroundJobClient jobs, TimeProvide
     private readonly Dictionary<(string Kind, string SubjectId), Pending> _pending = [];
     private bool _disposed;
 
-    public void Enqueue(WorkItem item) => jobs.Create(Job(item), new EnqueuedState());
+    public void Enqueue(WorkItem item)
+    {
+        if (reconcile?.InHand(item, whenQueued: true) == true) return;
+        jobs.Create(Job(item), new EnqueuedState());
+    }
 
     public void Schedule(WorkItem item, DateTime runAtUtc)
     {
+        if (reconcile?.InHand(item, whenQueued: false) == true) return;
         var delay = runAtUtc - clock.GetUtcNow().UtcDateTime;
         var key = (item.Kind, item.SubjectId);
         lock (_gate)
@@ -32,7 +37,7 @@ public sealed class HangfireWorkScheduler(IBackgroundJobClient jobs, TimeProvide
             if (_pending.Remove(key, out var earlier)) earlier.Cancel(jobs);
             if (delay <= TimeSpan.Zero)
             {
-                Enqueue(item);
+                jobs.Create(Job(item), new EnqueuedState());
                 return;
             }
             var jobId = jobs.Create(Job(item), new ScheduledState(delay));
@@ -56,8 +61,17 @@ public sealed class HangfireWorkScheduler(IBackgroundJobClient jobs, TimeProvide
             _pending.Remove(key);
             pending.Timer?.Dispose();
         }
-        // Only a job Hangfire has not already started on its own clock is moved.
-        jobs.ChangeState(pending.JobId, new EnqueuedState(), ScheduledState.StateName);
+        try
+        {
+            // Only a job Hangfire has not already started on its own clock is moved.
+            jobs.ChangeState(pending.JobId, new EnqueuedState(), ScheduledState.StateName);
+        }
+        catch (BackgroundJobClientException ex)
+        {
+            // On a timer thread an exception would end the process. The job is still scheduled in
+            // the storage, so Hangfire's own scheduler enqueues it on the real clock.
+            System.Diagnostics.Trace.TraceWarning($"Moving due job {pending.JobId} to the queue failed: {ex.Message}");
+        }
     }
 
     private static Hangfire.Common.Job Job(WorkItem item) =>

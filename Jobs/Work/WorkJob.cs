@@ -1,3 +1,4 @@
+using Dashboard.Data.Cluster;
 using Dashboard.Data.Work;
 using Hangfire;
 
@@ -16,23 +17,30 @@ public sealed class WorkJob(IEnumerable<IWorkRunner> runners, SubjectGate gate)
     {
         var runner = runners.FirstOrDefault(r => r.Kind == kind)
             ?? throw new InvalidOperationException($"No runner for work of kind '{kind}' ({description}).");
-        using var _ = await gate.EnterAsync($"{kind}:{subjectId}", ct);
+        await using var _ = await gate.EnterAsync(SubjectGate.Key(kind, subjectId), ct);
         await runner.RunAsync(subjectId, ct);
     }
 }
 
 /// <summary>
-/// One job per subject at a time in this process. Not Hangfire's <c>DisableConcurrentExecution</c>:
-/// on PostgreSQL storage its lock outlives a SIGKILLed holder for the lock timeout (10 minutes), which
-/// would hold up the resume after a crash. Across instances the runners' own transactions keep
-/// concurrent runs correct (docs/decisions/0005).
+/// One job per subject at a time: in this process with a semaphore, and on PostgreSQL across every
+/// node with a session advisory lock (<see cref="ClusterDatabase"/>), which PostgreSQL releases the
+/// moment a SIGKILLed holder's connection closes. Not Hangfire's <c>DisableConcurrentExecution</c>:
+/// its lock row outlives a killed holder for the lock timeout (10 minutes), which would hold up the
+/// resume after a crash (docs/decisions/0005, 0008).
 /// </summary>
-public sealed class SubjectGate
+public sealed class SubjectGate(ClusterDatabase? cluster = null)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (SemaphoreSlim Semaphore, int Users)> _gates = [];
 
-    public async Task<IDisposable> EnterAsync(string key, CancellationToken ct)
+    /// <summary>The gate's key for a subject, shared with the reconciler's "is anyone on it" check.</summary>
+    public static string Key(string kind, string subjectId) => $"work:{kind}:{subjectId}";
+
+    /// <summary>True when a job of another node is working on this subject now (never on SQLite).</summary>
+    public bool IsBusyElsewhere(string key) => cluster?.IsHeldElsewhere(key) ?? false;
+
+    public async Task<IAsyncDisposable> EnterAsync(string key, CancellationToken ct)
     {
         SemaphoreSlim semaphore;
         lock (_lock)
@@ -50,7 +58,19 @@ public sealed class SubjectGate
             Leave(key);
             throw;
         }
-        return new Entered(this, key, semaphore);
+        // Only one waiter per subject per node reaches the database lock: the semaphore queues the rest.
+        IAsyncDisposable? nodes = null;
+        try
+        {
+            if (cluster is { Enabled: true }) nodes = await cluster.LockAsync(key, ct);
+        }
+        catch
+        {
+            semaphore.Release();
+            Leave(key);
+            throw;
+        }
+        return new Entered(this, key, semaphore, nodes);
     }
 
     private void Leave(string key)
@@ -67,15 +87,22 @@ public sealed class SubjectGate
         }
     }
 
-    private sealed class Entered(SubjectGate owner, string key, SemaphoreSlim semaphore) : IDisposable
+    private sealed class Entered(SubjectGate owner, string key, SemaphoreSlim semaphore, IAsyncDisposable? nodes) : IAsyncDisposable
     {
         private int _disposed;
 
-        public void Dispose()
+        public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            semaphore.Release();
-            owner.Leave(key);
+            try
+            {
+                if (nodes is not null) await nodes.DisposeAsync();
+            }
+            finally
+            {
+                semaphore.Release();
+                owner.Leave(key);
+            }
         }
     }
 }

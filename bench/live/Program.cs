@@ -40,10 +40,11 @@ await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeL
 // Timestamps, inside the page, the first time each "lb N started" title appears; also long tasks (main-thread work over 50 ms).
 const string Observer = """
     (selector) => {
-      window.__seen = {}; window.__long = { count: 0, ms: 0 };
+      window.__seen = {}; window.__long = { count: 0, ms: 0 }; window.__batches = 0;
       const mark = (el, now) => { const m = /^lb (\d+) started$/.exec(el.textContent); if (m && !(m[1] in window.__seen)) window.__seen[m[1]] = now; };
       new MutationObserver(records => {
         const now = performance.timeOrigin + performance.now();
+        window.__batches++;
         for (const r of records) for (const n of r.addedNodes) {
           if (n.nodeType !== 1) { if (n.parentElement && n.parentElement.matches(selector)) mark(n.parentElement, now); continue; }
           if (n.matches(selector)) mark(n, now);
@@ -53,6 +54,9 @@ const string Observer = """
       try { new PerformanceObserver(l => { for (const e of l.getEntries()) { window.__long.count++; window.__long.ms += e.duration; } }).observe({ type: 'longtask', buffered: false }); } catch {}
     }
     """;
+
+// When each POST's response came back (the entry was committed and published by then), per event.
+double[] committed = [];
 
 switch (scenario)
 {
@@ -102,21 +106,54 @@ async Task<(double[] Sent, double Seconds)> SendAsync(int rate, int seconds, int
 {
     var total = rate * seconds;
     var sent = new double[total];
-    var posts = new List<Task>(total);
+    var done = committed = new double[total];
+    var posts = new List<Task<HttpStatusCode>>(total);
     var clock = Stopwatch.StartNew();
     var epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - clock.Elapsed.TotalMilliseconds;
+    async Task<HttpStatusCode> PostAsync(int i, string body)
+    {
+        try
+        {
+            using var response = await http.PostAsync("data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json"));
+            done[i] = epoch + clock.Elapsed.TotalMilliseconds;
+            return response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return 0; // counted as failed: on a loaded machine the server's ingest can fall a minute behind
+        }
+    }
     for (var i = 0; i < total; i++)
     {
         var due = TimeSpan.FromSeconds((double)i / rate);
         if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
         sent[i] = epoch + clock.Elapsed.TotalMilliseconds;
         var body = $$"""{"component":"lb","version":"{{offset + i}}","hosts":["prod-api-{{i % 7}}"],"owner":"bench"}""";
-        posts.Add(http.PostAsync("data/events/deployments/start", new StringContent(body, Encoding.UTF8, "application/json")));
+        posts.Add(PostAsync(i, body));
     }
-    var responses = await Task.WhenAll(posts.Cast<Task<HttpResponseMessage>>());
-    var failed = responses.Count(r => r.StatusCode != HttpStatusCode.Created);
+    var statuses = await Task.WhenAll(posts);
+    var failed = statuses.Count(s => s != HttpStatusCode.Created);
     if (failed > 0) Console.WriteLine($"  {failed} POSTs failed");
     return (sent, clock.Elapsed.TotalSeconds);
+}
+
+// The page's share of the latency, apart from the server's ingest (sent -> committed), which on a
+// loaded machine can dominate: committed -> on screen, per event seen, over the given pages.
+async Task<string> SplitAsync(IEnumerable<IPage> pages, double[] sent, int offset)
+{
+    var ingest = Enumerable.Range(0, sent.Length).Where(i => committed[i] > 0).Select(i => committed[i] - sent[i]).Order().ToList();
+    var page = new List<double>();
+    foreach (var p in pages)
+    {
+        var seen = await p.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+        foreach (var (key, at) in seen)
+        {
+            var n = int.Parse(key, inv) - offset;
+            if (n >= 0 && n < sent.Length && committed[n] > 0) page.Add(at - committed[n]);
+        }
+    }
+    page.Sort();
+    return string.Create(inv, $"ingest (POST sent -> response) p50 {P(ingest, .5):0} ms, p99 {P(ingest, .99):0} ms; committed -> on screen p50 {P(page, .5):0} ms, p99 {P(page, .99):0} ms");
 }
 
 async Task<List<double>> LatenciesAsync(IPage page, double[] sent, int offset, List<(double Sent, double Latency)>? timeline = null)
@@ -170,6 +207,36 @@ static double P(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN
     return (cpu, rss);
 }
 
+// Main-thread time from Chromium's performance timeline (CDP Performance.getMetrics, cumulative seconds).
+async Task<ICDPSession> PerfAsync(IPage page)
+{
+    var cdp = await page.Context.NewCDPSessionAsync(page);
+    await cdp.SendAsync("Performance.enable");
+    return cdp;
+}
+
+async Task<Dictionary<string, double>> MetricsAsync(ICDPSession cdp)
+{
+    var result = await cdp.SendAsync("Performance.getMetrics");
+    return result!.Value.GetProperty("metrics").EnumerateArray()
+        .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble());
+}
+
+// Per render batch (DOM mutations the page applied in one go): main-thread task, script, style and layout time.
+async Task<string> PerBatchAsync(IEnumerable<(IPage Page, ICDPSession Cdp, Dictionary<string, double> Before)> pages)
+{
+    double task = 0, script = 0, style = 0, layout = 0; var batches = 0;
+    foreach (var (page, cdp, before) in pages)
+    {
+        var after = await MetricsAsync(cdp);
+        double D(string name) => after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
+        task += D("TaskDuration"); script += D("ScriptDuration"); style += D("RecalcStyleDuration"); layout += D("LayoutDuration");
+        batches += await page.EvaluateAsync<int>("() => window.__batches");
+    }
+    if (batches == 0) return "no render batches";
+    return string.Create(inv, $"{batches} render batches; main thread per batch {task * 1000 / batches:0.0} ms (script {script * 1000 / batches:0.0}, style {style * 1000 / batches:0.0}, layout {layout * 1000 / batches:0.0}, the rest paint and other work); main thread in all {task:0.0} s");
+}
+
 string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[..3].Aggregate((a, b) => a + " " + b);
 
 async Task<long> GcAsync()
@@ -187,6 +254,13 @@ async Task TimelineAsync(int count, int rate, int seconds)
     var pages = await OpenAsync(context, count, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]");
     Console.WriteLine($"timeline: {count} pages open; machine load {Load()}");
     await Task.Delay(2000);
+    var perf = new List<(IPage, ICDPSession, Dictionary<string, double>)>();
+    foreach (var page in pages)
+    {
+        var cdp = await PerfAsync(page);
+        await page.EvaluateAsync("() => window.__batches = 0");
+        perf.Add((page, cdp, await MetricsAsync(cdp)));
+    }
     var (server0, browser0) = (Proc(appPid), BrowserTree());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
     var (sent, took) = await SendAsync(rate, seconds, offset);
@@ -223,6 +297,8 @@ async Task TimelineAsync(int count, int rate, int seconds)
     }
     Console.WriteLine(string.Create(inv, $"  server: CPU {(server1.CpuSeconds - server0.CpuSeconds) / wall:0.00} cores, RSS {server0.RssKiB / 1024} -> {server1.RssKiB / 1024} MiB"));
     Console.WriteLine(string.Create(inv, $"  browser: CPU {(browser1.CpuSeconds - browser0.CpuSeconds) / wall:0.00} cores, RSS {browser1.RssKiB / 1024} MiB; long tasks (>50 ms) {longCount} over all pages, {longTasks:0} ms"));
+    Console.WriteLine($"  {await SplitAsync(pages, sent, offset)}");
+    Console.WriteLine($"  browser, all pages: {await PerBatchAsync(perf)}");
     Console.WriteLine($"  machine load after: {Load()}");
 }
 
@@ -254,11 +330,15 @@ async Task KioskAsync(int width, int height, int rate, int seconds)
     await page.EvaluateAsync("""
         () => { window.__catching = 0; setInterval(() => { if (document.querySelector('[data-testid=kiosk-state][data-state=catching-up]')) window.__catching++; }, 100); }
         """);
+    await page.EvaluateAsync("() => window.__batches = 0");
+    var perfCdp = await PerfAsync(page);
+    var before = await MetricsAsync(perfCdp);
     var (server0, browser0) = (Proc(appPid), BrowserTree());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
     var (sent, took) = await SendAsync(rate, seconds, offset);
     await Task.Delay(3000);
     var (server1, browser1) = (Proc(appPid), BrowserTree());
+    Console.WriteLine($"  browser (throttled 4x): {await PerBatchAsync([(page, perfCdp, before)])}");
     var points = new List<(double Sent, double Latency)>();
     var all = await LatenciesAsync(page, sent, offset, points);
     all.Sort();
@@ -270,6 +350,7 @@ async Task KioskAsync(int width, int height, int rate, int seconds)
     var slices = points.GroupBy(p => (int)((p.Sent - start) / 10_000)).OrderBy(g => g.Key)
         .Select(g => { var l = g.Select(p => p.Latency).Order().ToList(); return string.Create(inv, $"{g.Key * 10}-{g.Key * 10 + 10}s p50 {P(l, .5):0}/p99 {P(l, .99):0}"); });
     Console.WriteLine($"  by 10 s of the run: {string.Join("; ", slices)}");
+    Console.WriteLine($"  {await SplitAsync([page], sent, offset)}");
     var catching = await page.EvaluateAsync<int>("() => window.__catching");
     var l2 = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__long");
     Console.WriteLine(string.Create(inv, $"  'catching up' shown {catching / 10.0:0.0} s of {wall:0} s; long tasks {l2["count"]:0}, {l2["ms"]:0} ms"));

@@ -108,10 +108,10 @@ public sealed class SubjectGateTests
         var first = await gate.EnterAsync("batch:1", ct);
 
         var sameSubject = gate.EnterAsync("batch:1", ct);
-        using var otherSubject = await gate.EnterAsync("batch:2", ct);
+        await using var otherSubject = await gate.EnterAsync("batch:2", ct);
 
         Assert.False(sameSubject.IsCompleted);
-        first.Dispose();
-        using var second = await sameSubject.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await first.DisposeAsync();
+        await using var second = await sameSubject.WaitAsync(TimeSpan.FromSeconds(10), ct);
     }
 }

@@ -1,0 +1,99 @@
+using Bunit;
+using Dashboard.App.Components.Pages.Freezes;
+using Dashboard.App.Tests.Infrastructure;
+using Dashboard.Data.Auth;
+using Dashboard.Data.Batches;
+using Dashboard.Data.Fleet;
+using Dashboard.Data.Freezes;
+using Microsoft.Extensions.DependencyInjection;
+using TestContext = Xunit.TestContext;
+
+namespace Dashboard.App.Tests.Freezes;
+
+/// <summary>The settings page's form and the notice the wizards show, on a real SQLite file.</summary>
+public sealed class FreezeComponentsTests : MudBunitContext
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<DataServices> ServicesAsync()
+    {
+        var data = await Canaries.CanaryTestData.SeededAsync();
+        Services.AddSingleton(data.Get<FreezeService>());
+        Services.AddSingleton(data.Get<FleetService>());
+        Services.AddSingleton<TimeProvider>(data.Clock);
+        return data;
+    }
+
+    [Fact]
+    public async Task Page_SavesTheDefaultWeekendFreeze_AndListsItInEffect()
+    {
+        await using var data = await ServicesAsync();
+        AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin);
+        var cut = RenderWithProviders<FreezesPage>();
+
+        cut.Find("input[data-testid=freeze-name]").Input("Weekend");
+        cut.Find("input[data-testid=freeze-components]").Input("billing, web");
+        await cut.InvokeAsync(() => cut.Find("[data-testid=freeze-create]").Click());
+
+        var stored = Assert.Single(await data.Get<FreezeService>().ListAsync(Ct)).Freeze;
+        Assert.Equal(("weekly", "Europe/Berlin", DayOfWeek.Friday, DayOfWeek.Monday, "admin"), (stored.Kind, stored.TimeZone, stored.StartDay, stored.EndDay, stored.CreatedBy));
+        Assert.Equal(["billing", "web"], stored.Components);
+        var row = cut.WaitForElement("[data-testid=freeze-row]");
+        Assert.Contains("Every Fri 16:00 – Mon 08:00 Europe/Berlin", row.TextContent, StringComparison.Ordinal);
+        // The fake clock's Sunday noon is inside the weekend.
+        Assert.Contains("in effect until 2026-11-23 07:00 UTC", row.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_ShowsTheServicesMessageByTheTimeZone_AndStoresNothing()
+    {
+        await using var data = await ServicesAsync();
+        AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin);
+        var cut = RenderWithProviders<FreezesPage>();
+
+        cut.Find("input[data-testid=freeze-name]").Input("Typo");
+        cut.Find("input[data-testid=freeze-timezone]").Input("Europe/Berlni");
+        await cut.InvokeAsync(() => cut.Find("[data-testid=freeze-create]").Click());
+
+        cut.WaitForAssertion(() => Assert.Contains("Unknown time zone 'Europe/Berlni'; use an IANA id such as Europe/Berlin or UTC.", cut.Find(".mud-input-helper-text.mud-input-error, .mud-input-error").TextContent, StringComparison.Ordinal));
+        Assert.Empty(await data.Get<FreezeService>().ListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Notice_OffersAnAdministratorTheOverride_AndHandsOverTheReason()
+    {
+        await using var data = await ServicesAsync();
+        await data.Get<FreezeService>().CreateAsync(new FreezeRequest
+        {
+            Name = "Code yellow", Kind = "once", StartsAt = data.Clock.GetUtcNow().AddHours(-1), EndsAt = data.Clock.GetUtcNow().AddHours(2),
+        }, "admin", Ct);
+        AddAuthorization().SetAuthorized("alice").SetRoles(Roles.Admin);
+        FreezeOverrideRequest? handed = null;
+        var cut = RenderWithProviders<FreezeNotice>(p => p
+            .Add(n => n.Target, BatchService.FreezeTarget("default"))
+            .Add(n => n.OverrideChanged, (FreezeOverrideRequest? o) => handed = o));
+
+        Assert.Contains("Frozen by Code yellow until 2026-11-22 14:00 UTC", cut.Find("[data-testid=freeze-notice-active]").TextContent, StringComparison.Ordinal);
+        await cut.InvokeAsync(() => cut.Find("input[data-testid=freeze-override], [data-testid=freeze-override] input").Change(true));
+        cut.WaitForElement("textarea[data-testid=freeze-override-reason], input[data-testid=freeze-override-reason]").Input("payments are down");
+
+        Assert.Equal(new FreezeOverrideRequest("payments are down", "alice", IsAdmin: true), handed);
+    }
+
+    [Fact]
+    public async Task Notice_TellsAnOperatorOnlyAnAdministratorCanOverride_AndWarnsOfAnUpcomingFreeze()
+    {
+        await using var data = await ServicesAsync();
+        var now = data.Clock.GetUtcNow();
+        await data.Get<FreezeService>().CreateAsync(new FreezeRequest { Name = "Now", Kind = "once", StartsAt = now, EndsAt = now.AddHours(1), Projects = ["default"] }, "admin", Ct);
+        await data.Get<FreezeService>().CreateAsync(new FreezeRequest { Name = "Later", Kind = "once", StartsAt = now.AddDays(1), EndsAt = now.AddDays(2), Projects = ["edge"] }, "admin", Ct);
+        AddAuthorization().SetAuthorized("bob");
+
+        var frozen = RenderWithProviders<FreezeNotice>(p => p.Add(n => n.Target, BatchService.FreezeTarget("default")));
+        Assert.Contains("Only an administrator can override it.", frozen.Markup, StringComparison.Ordinal);
+        Assert.Empty(frozen.FindAll("[data-testid=freeze-override]"));
+
+        var upcoming = Render<FreezeNotice>(p => p.Add(n => n.Target, BatchService.FreezeTarget("edge")));
+        Assert.Contains("Upcoming freeze: Later from 2026-11-23 12:00 UTC", upcoming.Find("[data-testid=freeze-notice-upcoming]").TextContent, StringComparison.Ordinal);
+    }
+}

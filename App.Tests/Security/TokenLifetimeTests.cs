@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dashboard.App.Tests.Infrastructure;
+using Dashboard.App.Tests.Rollouts;
+using Dashboard.Data;
+using Dashboard.Data.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dashboard.App.Tests.Security;
+
+/// <summary>Token expiry, revocation of sessions derived from a token, device tokens, and secrets kept out of the logs.</summary>
+[Collection(AppCollection.Name)]
+public sealed class TokenLifetimeTests : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+    private readonly EveryLogLine _logs = new();
+    private DashboardApp _app = default!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        _app = new DashboardApp(_data.Path, clock: _clock, services: s => s.AddSingleton<ILoggerProvider>(_logs)).Start();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _data.Dispose();
+    }
+
+    private async Task<(int Id, string Secret)> CreateTokenAsync(string name, string scope, DateTime? expiresAt = null)
+    {
+        using var admin = _app.ApiClient();
+        using var response = await admin.PostAsJsonAsync("/api/tokens", new { name, scopes = new[] { scope }, expiresAt }, Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        return (body.GetProperty("id").GetInt32(), body.GetProperty("secret").GetString()!);
+    }
+
+    [Fact]
+    public async Task ApiToken_WithAnExpiry_StopsWorkingWhenItExpires()
+    {
+        var (_, secret) = await CreateTokenAsync("expiring-reader", ApiScopes.Read, _clock.GetUtcNow().UtcDateTime.AddHours(1));
+        using var reader = _app.ApiClient(token: secret);
+        using (var before = await reader.GetAsync("/api/timeline?limit=1", Ct)) Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+        _clock.Advance(TimeSpan.FromHours(1));
+
+        using var after = await reader.GetAsync("/api/timeline?limit=1", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        using var admin = _app.ApiClient();
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/api/tokens", Ct);
+        Assert.Contains(listed.EnumerateArray(), t => t.GetProperty("name").GetString() == "expiring-reader" && t.GetProperty("expiresAt").ValueKind == JsonValueKind.String);
+    }
+
+    [Fact]
+    public async Task TokensApi_Refuses_AnExpiryInThePast_AndRevokes()
+    {
+        using var admin = _app.ApiClient();
+        using var past = await admin.PostAsJsonAsync("/api/tokens", new { name = "past", scopes = new[] { "read" }, expiresAt = _clock.GetUtcNow().UtcDateTime.AddMinutes(-1) }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+        Assert.Equal("expiresAt", (await past.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("field").GetString());
+
+        var (id, secret) = await CreateTokenAsync("to-revoke", ApiScopes.Read);
+        using (var revoke = await admin.DeleteAsync($"/api/tokens/{id}", Ct)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        using (var again = await admin.DeleteAsync($"/api/tokens/{id}", Ct)) Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        using var reader = _app.ApiClient(token: secret);
+        using var refused = await reader.GetAsync("/api/timeline", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task RevokingAKioskToken_SignsItsScreenOut()
+    {
+        var (id, secret) = await CreateTokenAsync("wall-revoked", ApiScopes.Kiosk);
+        using var screen = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _app.BaseAddress };
+        using (var login = await screen.GetAsync($"/kiosk/login?token={Uri.EscapeDataString(secret)}", Ct)) Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        Assert.Contains("data-testid=\"kiosk\"", await screen.GetStringAsync("/kiosk", Ct), StringComparison.Ordinal);
+
+        using var admin = _app.ApiClient();
+        using (var revoke = await admin.DeleteAsync($"/api/tokens/{id}", Ct)) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        // Another node's cache may have said "active" just before: past its 30 s the answer is fresh everywhere.
+        _clock.Advance(TimeSpan.FromSeconds(31));
+
+        using var after = await screen.GetAsync("/kiosk", Ct);
+        Assert.Contains("data-testid=\"kiosk-signed-out\"", await after.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains(after.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("dashboard.auth=;", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task DeviceToken_StopsAtOnce_WhenTheDeviceIsRejected_AndWhenItExpires()
+    {
+        using var device = new MenderTestDevice(_app.BaseAddress);
+        var id = await MenderDeviceApiTests.AdmitAsync(_app, device);
+        using (var ok = await device.SendInventoryAsync("demo-device", "release-0", Ct)) Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        using var management = _app.ApiClient();
+        var (_, authSet, _) = await MenderDeviceApiTests.FindAsync(management, device.Mac);
+
+        using (var reject = await management.PutAsJsonAsync($"/api/management/v2/devauth/devices/{id}/auth/{authSet}/status", new { status = "rejected" }, Ct))
+            Assert.Equal(HttpStatusCode.NoContent, reject.StatusCode);
+        using (var refused = await device.SendInventoryAsync("demo-device", "release-0", Ct)) Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        using var other = new MenderTestDevice(_app.BaseAddress);
+        await MenderDeviceApiTests.AdmitAsync(_app, other);
+        Assert.Equal(3, other.Token!.Split('.').Length); // a signed JWT, not an opaque id
+        _clock.Advance(Dashboard.Data.Rollouts.MenderDeviceService.TokenLifetime);
+        using var expired = await other.SendInventoryAsync("demo-device", "release-0", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+    }
+
+    [Fact]
+    public async Task Secrets_NeverReachTheLog()
+    {
+        var (_, kiosk) = await CreateTokenAsync("wall-logged", ApiScopes.Kiosk);
+        var (_, reader) = await CreateTokenAsync("reader-logged", ApiScopes.Read);
+        using (var screen = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _app.BaseAddress })
+        using (await screen.GetAsync($"/kiosk/login?token={Uri.EscapeDataString(kiosk)}", Ct)) { }
+        foreach (var header in new[] { "Authorization", "X-Auth-Token", "X-Nomad-Token" })
+        {
+            using var client = _app.ApiClient(header, reader);
+            foreach (var path in new[] { "/api/timeline", "/projects/x/batches", "/v1/jobs", "/api/management/v1/deployments/deployments", "/data/changes" })
+                using (await client.GetAsync(path, Ct)) { }
+        }
+        var wrong = "dsh_wrong-secret-that-must-not-be-logged-123";
+        using (var client = _app.ApiClient(token: wrong))
+        using (await client.GetAsync("/api/timeline", Ct)) { }
+        string menderSecret;
+        using (var mender = new HttpClient { BaseAddress = _app.BaseAddress })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/management/v1/useradm/auth/login"))
+        {
+            request.Headers.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + DashboardApp.AdminPassword)));
+            using var response = await mender.SendAsync(request, Ct);
+            menderSecret = await response.Content.ReadAsStringAsync(Ct);
+        }
+        using var device = new MenderTestDevice(_app.BaseAddress);
+        await MenderDeviceApiTests.AdmitAsync(_app, device);
+        using (await device.SendInventoryAsync("demo-device", "release-0", Ct)) { }
+
+        var lines = _logs.Lines.ToList();
+        Assert.NotEmpty(lines);
+        foreach (var secret in new[] { kiosk, reader, wrong, menderSecret, device.Token!, DashboardApp.BootstrapToken, DashboardApp.AdminPassword })
+        {
+            Assert.False(string.IsNullOrEmpty(secret));
+            Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.Ordinal) || l.Contains(Uri.EscapeDataString(secret), StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Every line the app logs at the levels its configuration lets through, message and exception.</summary>
+    private sealed class EveryLogLine : ILoggerProvider
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose() { }
+
+        private sealed class Logger(EveryLogLine owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull
+            {
+                owner.Lines.Enqueue(category + " scope " + state);
+                return null;
+            }
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner.Lines.Enqueue($"{category} {logLevel} {formatter(state, exception)} {state} {exception}");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using Dashboard.App.Realtime;
+using Dashboard.Data.Timeline;
+
+namespace Dashboard.App.Components.Shared;
+
+/// <summary>
+/// Timeline entries as shared, pre-encoded rows (one per entry for the whole app; see
+/// <see cref="SharedRows{T, TKey}"/>). Committed entries never change, so the id is the key.
+/// Every piece of entry text goes through <see cref="HtmlEncoder"/>: this is the one place where a
+/// live row becomes markup, and nothing user-supplied reaches it unencoded.
+/// </summary>
+public sealed class TimelineRows()
+    : SharedRows<TimelineEntry, long>(e => e.Id, Markup, Capacity)
+{
+    /// <summary>A few pages of rows for many differently filtered pages; about 1.5 KiB each.</summary>
+    public const int Capacity = 512;
+
+    private static readonly HtmlEncoder Html = HtmlEncoder.Default;
+
+    /// <summary>The row's HTML; styled by <c>.timeline-list</c> in app.css (global CSS: markup carries no scope attribute).</summary>
+    public static string Markup(TimelineEntry entry)
+    {
+        var html = new StringBuilder(512);
+        var inv = CultureInfo.InvariantCulture;
+        html.Append("<div class=\"entry\" data-testid=\"timeline-entry\" data-entry-id=\"").Append(entry.Id.ToString(inv))
+            .Append("\" data-status=\"").Append(Html.Encode(entry.Status)).Append("\">");
+        html.Append("<div class=\"when mono\" title=\"").Append(entry.OccurredAt.ToString("u", inv)).Append("\">")
+            .Append(entry.OccurredAt.ToString("HH:mm:ss", inv)).Append("<br><span class=\"date\">")
+            .Append(entry.OccurredAt.ToString("MMM d", inv)).Append("</span></div>");
+        html.Append("<div class=\"what\"><div class=\"headline\">");
+        html.Append("<span class=\"status-chip ").Append(StatusChip.CssClass(entry.Status)).Append("\" data-status=\"")
+            .Append(Html.Encode(entry.Status)).Append("\">").Append(Html.Encode(StatusChip.Label(entry.Status))).Append("</span>");
+        html.Append("<span class=\"source\">").Append(Html.Encode(entry.Source)).Append("</span>");
+        html.Append("<span class=\"title user-text\" data-testid=\"entry-title\">").Append(Html.Encode(entry.Title)).Append("</span></div>");
+        var meta = new StringBuilder();
+        if (!string.IsNullOrEmpty(entry.Component))
+        {
+            meta.Append("<span><b>").Append(Html.Encode(entry.Component)).Append("</b>");
+            if (!string.IsNullOrEmpty(entry.Version)) meta.Append(' ').Append(Html.Encode(entry.Version));
+            meta.Append("</span>");
+        }
+        if (entry.Hosts.Count > 0) meta.Append("<span class=\"mono\">").Append(Html.Encode(HostsText(entry.Hosts))).Append("</span>");
+        if (!string.IsNullOrEmpty(entry.Actor)) meta.Append("<span>by ").Append(Html.Encode(entry.Actor)).Append("</span>");
+        if (meta.Length > 0) html.Append("<div class=\"meta\">").Append(meta).Append("</div>");
+        if (!string.IsNullOrEmpty(entry.Details)) html.Append("<div class=\"details user-text\">").Append(Html.Encode(entry.Details)).Append("</div>");
+        html.Append("</div></div>");
+        return html.ToString();
+    }
+
+    private static string HostsText(List<string> hosts) => hosts.Count <= 4
+        ? string.Join(", ", hosts)
+        : $"{string.Join(", ", hosts.Take(3))} and {hosts.Count - 3} more";
+}
