@@ -125,26 +125,19 @@ internal sealed class FilterNarrowing<T>(FilterColumns<T> columns)
         return match.Operator == MatchOperator.Equal ? equal : Negate(equal);
     }
 
-    private static Expression AllOf(IEnumerable<Expression> terms)
-    {
-        Expression result = True;
-        foreach (var t in terms)
-        {
-            if (t == False) return False;
-            if (t == True) continue;
-            result = result == True ? t : Expression.AndAlso(result, t);
-        }
-        return result;
-    }
+    private static Expression AllOf(IEnumerable<Expression> terms) => Join(terms, True, False, Expression.AndAlso);
 
-    private static Expression AnyOf(IEnumerable<Expression> terms)
+    private static Expression AnyOf(IEnumerable<Expression> terms) => Join(terms, False, True, Expression.OrElse);
+
+    /// <summary><paramref name="identity"/> terms drop out, one <paramref name="absorbing"/> term decides, the rest are joined.</summary>
+    private static Expression Join(IEnumerable<Expression> terms, Expression identity, Expression absorbing, Func<Expression, Expression, Expression> join)
     {
-        Expression result = False;
+        var result = identity;
         foreach (var t in terms)
         {
-            if (t == True) return True;
-            if (t == False) continue;
-            result = result == False ? t : Expression.OrElse(result, t);
+            if (t == absorbing) return absorbing;
+            if (t == identity) continue;
+            result = result == identity ? t : join(result, t);
         }
         return result;
     }
