@@ -36,6 +36,8 @@ public sealed class ReconcileFilter(ClusterDatabase cluster, SubjectGate gate, J
         }
         finally
         {
+            // Flows started inside (a background loop begun lazily) captured the value; this ends it for them too.
+            pass.Active = false;
             s_pass.Value = null;
         }
         if (pass.Skipped > 0) logger.LogInformation("Reconcile left {Count} item(s) to the jobs already queued or running for them", pass.Skipped);
@@ -48,7 +50,7 @@ public sealed class ReconcileFilter(ClusterDatabase cluster, SubjectGate gate, J
     /// </summary>
     public bool InHand(WorkItem item, bool whenQueued)
     {
-        if (s_pass.Value is not { } pass) return false;
+        if (s_pass.Value is not { Active: true } pass) return false;
         var key = (item.Kind, item.SubjectId);
         lock (pass)
         {
@@ -89,5 +91,6 @@ public sealed class ReconcileFilter(ClusterDatabase cluster, SubjectGate gate, J
     {
         public HashSet<(string, string)> Queued { get; } = queued;
         public int Skipped { get; set; }
+        public bool Active { get; set; } = true;
     }
 }
