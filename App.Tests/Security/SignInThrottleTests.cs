@@ -13,7 +13,7 @@ public sealed class SignInThrottleTests
     [Fact]
     public async Task Failures_AreFreeThenDoubleTheDelay_ThenLockOut()
     {
-        await using var data = new DataServices(s => s.AddSingleton<ISignInLockoutListener>(new RecordingLockouts()));
+        await using var data = await DataServices.MigratedAsync(s => s.AddSingleton<ISignInLockoutListener>(new RecordingLockouts()));
         var throttle = data.Get<SignInThrottle>();
         var key = ThrottleKey.User("alice");
 
@@ -41,6 +41,11 @@ public sealed class SignInThrottleTests
         Assert.Equal(900, locked.RetryAfterSeconds);
         var lockout = Assert.Single(((RecordingLockouts)data.Get<IEnumerable<ISignInLockoutListener>>().OfType<RecordingLockouts>().Single()).Seen);
         Assert.Equal(("user", "alice"), (lockout.Kind, lockout.Value));
+        await using (var db = data.CreateDb())
+        {
+            var audited = Assert.Single(db.AuditEntries.Where(e => e.Action == Dashboard.Data.Audit.AuditActions.SignInLockout));
+            Assert.Equal(("alice", Dashboard.Data.Audit.AuditOutcomes.Refused), (audited.TargetId, audited.Outcome));
+        }
 
         data.Clock.Advance(ThrottleRule.User.Lockout);
         throttle.ThrowIfBlocked(key);
