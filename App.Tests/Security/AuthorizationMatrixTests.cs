@@ -22,6 +22,8 @@ public enum Access
     Hub,
     /// <summary>A page: a signed-in person of any role; kiosk screens are sent to /denied, everyone else to /login.</summary>
     Person,
+    /// <summary>A page for people who act (the operator or admin role): the wizards.</summary>
+    Operator,
     /// <summary>A page (or the Hangfire dashboard) for people with the admin role.</summary>
     Admin,
 }
@@ -66,6 +68,12 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         new("PUT", "/api/devices/v1/inventory/device/attributes", Access.Device),
         new("POST", "/api/devices/v2/deployments/device/deployments/next", Access.Device),
         new("GET", "/api/management/v1/deployments/artifacts", Access.Token, Read),
+        new("GET", "/api/management/v1/deployments/artifacts/list", Access.Token, Read),
+        new("DELETE", "/api/management/v1/deployments/deployments/devices/{deviceId}", Access.Token, Rollouts),
+        new("POST", "/api/management/v1/deployments/deployments/statistics/list", Access.Token, Read),
+        new("GET", "/api/management/v1/deployments/limits/storage", Access.Token, Read),
+        new("GET", "/api/management/v2/deployments/deployments/{id}", Access.Token, Read),
+        new("GET", "/api/management/v2/inventory/filters/attributes", Access.Token, Read),
         new("POST", "/api/management/v1/deployments/artifacts", Access.Token, Rollouts),
         new("DELETE", "/api/management/v1/deployments/artifacts/{id}", Access.Token, Rollouts),
         new("GET", "/api/management/v1/deployments/artifacts/{id}", Access.Token, Read),
@@ -107,19 +115,43 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         new("POST", "/api/management/v2/inventory/filters/search", Access.Token, Read),
         new("DELETE", "/api/management/v2/inventory/filters/{id}", Access.Token, Rollouts),
         new("GET", "/api/management/v2/inventory/filters/{id}", Access.Token, Read),
+        new("GET", "/api/attention", Access.Token, Read),
+        new("GET", "/api/audit", Access.Token, AdminScope),
+        new("GET", "/api/audit.csv", Access.Token, AdminScope),
+        new("GET", "/api/freezes", Access.Token, Read),
+        new("POST", "/api/freezes", Access.Token, AdminScope),
+        new("GET", "/api/freezes/outlook", Access.Token, Read),
+        new("GET", "/api/freezes/overrides", Access.Token, AdminScope),
+        new("DELETE", "/api/freezes/{id:guid}", Access.Token, AdminScope),
+        new("GET", "/api/freezes/{id:guid}", Access.Token, Read),
+        new("GET", "/api/suspects/{kind}/{id}", Access.Token, Read),
+        new("POST", "/api/suspects/{kind}/{id}/marks", Access.Token, Changes),
         new("GET", "/api/timeline", Access.Token, Read),
         new("GET", "/api/tokens", Access.Token, AdminScope),
         new("POST", "/api/tokens", Access.Token, AdminScope),
         new("DELETE", "/api/tokens/{id:int}", Access.Token, AdminScope),
+        new("PUT", "/api/tokens/{id:int}/namespaces", Access.Token, AdminScope),
+        new("GET", "/api/users", Access.Token, AdminScope),
+        new("POST", "/api/users", Access.Token, AdminScope),
+        new("GET", "/api/users/{id:int}", Access.Token, AdminScope),
+        new("POST", "/api/users/{id:int}/disable", Access.Token, AdminScope),
+        new("POST", "/api/users/{id:int}/enable", Access.Token, AdminScope),
+        new("PUT", "/api/users/{id:int}/password", Access.Token, AdminScope),
+        new("PUT", "/api/users/{id:int}/role", Access.Token, AdminScope),
         new("GET", "/api/webhooks", Access.Token, AdminScope),
         new("POST", "/api/webhooks", Access.Token, AdminScope),
         new("DELETE", "/api/webhooks/{id:guid}", Access.Token, AdminScope),
         new("GET", "/api/webhooks/{id:guid}/deliveries", Access.Token, AdminScope),
         new("POST", "/api/webhooks/{id:guid}/test", Access.Token, AdminScope),
+        new("GET", "/attention", Access.Person),
+        new("POST", "/attention", Access.Person),
+        new("GET", "/audit", Access.Admin),
+        new("POST", "/audit", Access.Admin),
+        new("GET", "/audit/export.csv", Access.Admin),
         new("GET", "/batches", Access.Person),
         new("POST", "/batches", Access.Person),
-        new("GET", "/batches/new", Access.Person),
-        new("POST", "/batches/new", Access.Person),
+        new("GET", "/batches/new", Access.Operator),
+        new("POST", "/batches/new", Access.Operator),
         new("GET", "/batches/{Id}/detail", Access.Person),
         new("POST", "/batches/{Id}/detail", Access.Person),
         new("DELETE", "/batches/{batchId}", Access.Token, Batches),
@@ -127,6 +159,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         new("GET", "/capacity", Access.Token, Read),
         new("GET", "/changes", Access.Person),
         new("POST", "/changes", Access.Person),
+        new("GET", "/changes/{Id}", Access.Person),
+        new("POST", "/changes/{Id}", Access.Person),
         new("POST", "/data/changes", Access.Token, Changes),
         new("POST", "/data/events/deployments/end", Access.Token, Changes),
         new("POST", "/data/events/deployments/start", Access.Token, Changes),
@@ -174,14 +208,20 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         new("POST", "/rollouts", Access.Person),
         new("GET", "/rollouts/artifacts", Access.Person),
         new("POST", "/rollouts/artifacts", Access.Person),
-        new("GET", "/rollouts/new", Access.Person),
-        new("POST", "/rollouts/new", Access.Person),
+        new("GET", "/rollouts/filters", Access.Person),
+        new("POST", "/rollouts/filters", Access.Person),
+        new("GET", "/rollouts/new", Access.Operator),
+        new("POST", "/rollouts/new", Access.Operator),
         new("GET", "/rollouts/{Id}", Access.Person),
         new("POST", "/rollouts/{Id}", Access.Person),
+        new("GET", "/settings/freezes", Access.Admin),
+        new("POST", "/settings/freezes", Access.Admin),
         new("GET", "/settings/tokens", Access.Admin),
         new("POST", "/settings/tokens", Access.Admin),
         new("GET", "/settings/webhooks", Access.Admin),
         new("POST", "/settings/webhooks", Access.Admin),
+        new("GET", "/settings/users", Access.Admin),
+        new("POST", "/settings/users", Access.Admin),
         new("GET", "/system", Access.Admin),
         new("POST", "/system", Access.Admin),
         new("GET", "/timeline", Access.Person),
@@ -337,10 +377,10 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             case Access.Device:
                 if (caller.Device) return denied ? "the device is let in" : null;
                 return status == 401 ? null : "expected 401";
-            case Access.Person or Access.Admin:
+            case Access.Person or Access.Operator or Access.Admin:
                 if (caller.Kiosk) return status == 302 && location.Contains("/denied", StringComparison.Ordinal) ? null : "a kiosk screen is sent to /denied";
                 if (caller.Role is null) return status == 302 && location.Contains("/login", StringComparison.Ordinal) ? null : "expected the way to /login";
-                var allowed = rule.Access == Access.Person || caller.Role == Roles.Admin;
+                var allowed = rule.Access == Access.Person || caller.Role == Roles.Admin || (rule.Access == Access.Operator && caller.Role == Roles.Operator);
                 if (allowed) return denied ? $"a signed-in {caller.Role} is let in" : null;
                 return status == 302 && location.Contains("/denied", StringComparison.Ordinal) ? null : $"a signed-in {caller.Role} is sent to /denied";
             default:
