@@ -88,7 +88,7 @@ public sealed class RealMenderClientTests(AppFixture fixture)
         Assert.True(upload == 0, uploadOutput);
 
         var (list, listOutput) = await MenderCommands.RunAsync("/usr/bin/mender-cli", ["--server", server, "artifacts", "list", "-d", "3"], home.Path);
-        Assert.True(list == 0, listOutput);
+        Assert.True(list == 0, listOutput + "\nserver errors:\n" + string.Join("\n", fixture.App.Logs.Entries.Select(e => $"{e.Category}: {e.Message} {e.Exception}")));
         Assert.Contains(name, listOutput, StringComparison.Ordinal);
         Assert.Contains("from mender-cli", listOutput, StringComparison.Ordinal);
 

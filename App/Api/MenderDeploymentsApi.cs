@@ -225,7 +225,8 @@ public static partial class MenderDeploymentsApi
     {
         using var metadata = JsonDocument.Parse(a.Metadata);
         var root = metadata.RootElement;
-        JsonElement Part(string name) => root.TryGetProperty(name, out var v) ? v.Clone() : default;
+        // A part the artifact does not have is null: an undefined JsonElement cannot be written at all.
+        JsonElement? Part(string name) => root.TryGetProperty(name, out var v) ? v.Clone() : null;
         return new
         {
             id = a.Id,
