@@ -13,7 +13,7 @@ namespace Dashboard.Data.Audit;
 /// here (<see cref="ForbiddenException"/>), whichever page or endpoint called.
 /// For refusals, a command also names what it attempts first (<see cref="Attempt"/>); when a refusal is then
 /// thrown (caught by a page or not), the web layer's <see cref="FinishAsync"/> writes the refused entry on
-/// its own, after the action's transaction is gone. See docs/decisions/0008-audit-log.md.
+/// its own, after the action's transaction is gone. See docs/decisions/0013-audit-log.md.
 /// </summary>
 public sealed partial class AuditLog(IActorContext actors, IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger<AuditLog> logger)
 {

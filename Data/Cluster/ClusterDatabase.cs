@@ -9,7 +9,7 @@ namespace Dashboard.Data.Cluster;
 /// a connection of their own, so PostgreSQL releases them the moment a holder's process dies (a
 /// SIGKILLed node's socket closes and its backend ends), unlike a lock row that must time out.
 /// On SQLite there is one node, <see cref="Enabled"/> is false and every lock is a no-op.
-/// See docs/decisions/0008-two-nodes-on-postgresql.md.
+/// See docs/decisions/0014-two-nodes-on-postgresql.md.
 /// </summary>
 public sealed class ClusterDatabase : IAsyncDisposable
 {

@@ -19,7 +19,7 @@ namespace Dashboard.Data.Cluster;
 /// so pages, the SignalR hub and Nomad blocking queries there wake exactly as for a local write.
 /// Timeline entries travel as ids and are read back from the database by each receiving node (a NOTIFY
 /// payload is limited to 8000 bytes). Nothing runs on SQLite: one node, the in-process path only.
-/// See docs/decisions/0008-two-nodes-on-postgresql.md.
+/// See docs/decisions/0014-two-nodes-on-postgresql.md.
 /// </summary>
 public sealed class ClusterSignals(
     DashboardSettings settings,

@@ -27,7 +27,7 @@ public sealed class WorkJob(IEnumerable<IWorkRunner> runners, SubjectGate gate)
 /// node with a session advisory lock (<see cref="ClusterDatabase"/>), which PostgreSQL releases the
 /// moment a SIGKILLed holder's connection closes. Not Hangfire's <c>DisableConcurrentExecution</c>:
 /// its lock row outlives a killed holder for the lock timeout (10 minutes), which would hold up the
-/// resume after a crash (docs/decisions/0005, 0008).
+/// resume after a crash (docs/decisions/0005, 0014).
 /// </summary>
 public sealed class SubjectGate(ClusterDatabase? cluster = null)
 {
