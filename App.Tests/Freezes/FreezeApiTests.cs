@@ -140,6 +140,11 @@ public sealed class FreezeApiTests(AppFixture fixture)
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = created.Headers.Location!.ToString().Split('/')[^1];
         Assert.Contains(await fixture.App.Service<FreezeService>().OverridesAsync(ct: Ct), o => o.SubjectId == id && o.Reason == "security fix");
+        // The override is on the audit log too, under the token that made it, in the create's transaction.
+        await using var db = await fixture.App.Service<Microsoft.EntityFrameworkCore.IDbContextFactory<Dashboard.Data.DashboardDbContext>>().CreateDbContextAsync(Ct);
+        var audited = Assert.Single(db.AuditEntries.Where(e => e.Action == Dashboard.Data.Audit.AuditActions.FreezeOverride && e.TargetId == id));
+        Assert.Equal(Dashboard.Data.Audit.ActorKinds.Token, audited.ActorKind);
+        Assert.Contains("security fix", audited.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

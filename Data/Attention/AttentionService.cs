@@ -14,7 +14,7 @@ namespace Dashboard.Data.Attention;
 /// Each rule is one small query over indexed columns (state, status, started-at), bounded by
 /// <see cref="PerRule"/>.
 /// </summary>
-public sealed class AttentionService(IDbContextFactory<DashboardDbContext> dbFactory, AttentionSettings settings, TimeProvider clock)
+public sealed class AttentionService(IDbContextFactory<DashboardDbContext> dbFactory, AttentionSettings settings, TimeProvider clock, Audit.AuditLog audit)
 {
     /// <summary>At most this many items per rule: an inbox of thousands is read as "everything is broken" anyway.</summary>
     public const int PerRule = 200;
@@ -46,6 +46,7 @@ public sealed class AttentionService(IDbContextFactory<DashboardDbContext> dbFac
     /// <summary>Clears a failure from the inbox for everyone; acknowledging twice keeps the first.</summary>
     public async Task AcknowledgeAsync(string subjectKind, string subjectId, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(Audit.AuditActions.AttentionAcknowledge, subjectKind, subjectId);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var failed = subjectKind switch
         {
@@ -64,6 +65,7 @@ public sealed class AttentionService(IDbContextFactory<DashboardDbContext> dbFac
             AcknowledgedBy = actor,
             AcknowledgedAt = clock.GetUtcNow().UtcDateTime,
         });
+        audit.Add(db, Audit.AuditActions.AttentionAcknowledge, subjectKind, subjectId, "Failure acknowledged.");
         try
         {
             await db.SaveChangesAsync(ct);

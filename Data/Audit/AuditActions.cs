@@ -27,6 +27,14 @@ public static class AuditActions
     public const string TokenRevoke = "token.revoke";
     public const string TokenNamespaces = "token.namespaces";
 
+    public const string FreezeCreate = "freeze.create";
+    public const string FreezeDelete = "freeze.delete";
+    /// <summary>An administrator created a batch, rollout or deployment during a freeze, with a reason.</summary>
+    public const string FreezeOverride = "freeze.override";
+
+    public const string SuspectMark = "suspect.mark";
+    public const string AttentionAcknowledge = "attention.acknowledge";
+
     public const string WebhookCreate = "webhook.create";
     public const string WebhookDelete = "webhook.delete";
     public const string WebhookTest = "webhook.test";
@@ -81,4 +89,5 @@ public static class AuditTargets
     public const string Job = "job";
     public const string Deployment = "deployment";
     public const string Allocation = "allocation";
+    public const string Freeze = "freeze";
 }

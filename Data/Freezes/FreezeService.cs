@@ -55,7 +55,7 @@ public sealed class FrozenException(string freezeName, DateTime until, string me
 /// start or a rolling step and wait for the end. Everything is read from the database at the moment
 /// of asking, so a new or deleted freeze applies at once and survives restarts.
 /// </summary>
-public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactory, StateRecorder recorder, TimeProvider clock)
+public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactory, StateRecorder recorder, TimeProvider clock, Audit.AuditLog audit)
 {
     /// <summary>How far ahead the wizards look for an upcoming freeze.</summary>
     public static readonly TimeSpan Horizon = TimeSpan.FromDays(7);
@@ -69,6 +69,7 @@ public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactor
 
     public async Task<Freeze> CreateAsync(FreezeRequest request, string? actor, CancellationToken ct = default)
     {
+        audit.Attempt(Audit.AuditActions.FreezeCreate, Audit.AuditTargets.Freeze, request.Name);
         var freeze = FreezeValidator.Validate(request, Now);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.Freezes.AnyAsync(f => f.Name == freeze.Name, ct))
@@ -86,16 +87,19 @@ public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactor
         db.Freezes.Add(freeze);
         recorder.Note(db, Subject(freeze, actor), TimelineStatuses.Info,
             $"Freeze {freeze.Name} defined: {FreezeValidator.Describe(freeze)}, {FreezeValidator.Scope(freeze)}", freeze.Description);
+        audit.Add(db, Audit.AuditActions.FreezeCreate, Audit.AuditTargets.Freeze, freeze.Id.ToString(), $"{freeze.Name}: {FreezeValidator.Describe(freeze)}, {FreezeValidator.Scope(freeze)}.");
         await db.SaveChangesAsync(ct);
         return freeze;
     }
 
     public async Task DeleteAsync(Guid id, string? actor, CancellationToken ct = default)
     {
+        audit.Attempt(Audit.AuditActions.FreezeDelete, Audit.AuditTargets.Freeze, id.ToString());
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var freeze = await db.Freezes.FirstOrDefaultAsync(f => f.Id == id, ct) ?? throw new NotFoundException("Freeze", id.ToString());
         db.Freezes.Remove(freeze);
         recorder.Note(db, Subject(freeze, actor), TimelineStatuses.Info, $"Freeze {freeze.Name} removed");
+        audit.Add(db, Audit.AuditActions.FreezeDelete, Audit.AuditTargets.Freeze, freeze.Id.ToString(), freeze.Name);
         await db.SaveChangesAsync(ct);
     }
 
@@ -162,6 +166,7 @@ public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactor
                 Actor = request.Actor, Reason = request.Reason, At = now,
             });
             recorder.Note(db, subject, TimelineStatuses.Info, $"Freeze {freeze.Name} (until {Format(window.End)}) overridden by {request.Actor}", request.Reason, request.Actor, now);
+            audit.Add(db, Audit.AuditActions.FreezeOverride, subject.Kind, subject.Id, $"Freeze {freeze.Name} (until {Format(window.End)}) overridden: {request.Reason}");
         }
     }
 

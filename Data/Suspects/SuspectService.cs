@@ -34,7 +34,7 @@ public sealed record SuspectReport(SuspectSubject Subject, DateTime WindowStart,
 /// </para>
 /// A person's verdicts (<see cref="SuspectMark"/>) are stored per subject and change.
 /// </summary>
-public sealed class SuspectService(IDbContextFactory<DashboardDbContext> dbFactory, AttentionSettings settings, TimeProvider clock)
+public sealed class SuspectService(IDbContextFactory<DashboardDbContext> dbFactory, AttentionSettings settings, TimeProvider clock, Audit.AuditLog audit)
 {
     /// <summary>The best this many are shown; more would bury the few that matter.</summary>
     public const int MaxSuspects = 25;
@@ -82,6 +82,7 @@ public sealed class SuspectService(IDbContextFactory<DashboardDbContext> dbFacto
     /// <summary>Records (or replaces) a person's verdict on one suspect of one subject.</summary>
     public async Task<SuspectMarkView> MarkAsync(string kind, string id, Guid changeId, string? verdict, string actor, CancellationToken ct = default)
     {
+        audit.Attempt(Audit.AuditActions.SuspectMark, kind, id);
         if (verdict is null || !SuspectVerdicts.All.Contains(verdict))
             throw new ValidationException("verdict", $"'verdict' must be one of: {string.Join(", ", SuspectVerdicts.All)}.");
         var report = await ListAsync(kind, id, ct);
@@ -102,6 +103,7 @@ public sealed class SuspectService(IDbContextFactory<DashboardDbContext> dbFacto
             mark.MarkedBy = actor;
             mark.MarkedAt = now;
         }
+        audit.Add(db, Audit.AuditActions.SuspectMark, kind, id, $"Change {changeId} marked {verdict}.");
         await db.SaveChangesAsync(ct);
         return new SuspectMarkView(mark.Verdict, mark.MarkedBy, mark.MarkedAt);
     }

@@ -82,6 +82,8 @@ public sealed class DemoActivity(
 
     private async Task StepAsync(string name, Func<CancellationToken, Task> step, CancellationToken ct)
     {
+        // Everything the demo does shows on the audit log as the demo's, not as an anonymous system action.
+        using var asDemo = Data.Audit.AmbientActorContext.Begin(new Data.Audit.Actor(Actor, Data.Audit.ActorKinds.System));
         try
         {
             await step(ct);
