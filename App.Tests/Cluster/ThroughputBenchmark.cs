@@ -53,14 +53,7 @@ public sealed partial class TwoNodeTests
         var scripts = new List<string>();
         for (var i = 0; i < tokens.Length; i++)
         {
-            scripts.Add(await WrkScriptAsync(work.Path, $"status{i}", "PUT", tokens[i], """
-                local n = 0
-                request = function()
-                  n = n + 1
-                  local s = (n % 2 == 0) and "installing" or "downloading"
-                  return wrk.format(nil, nil, nil, '{"status":"' .. s .. '"}')
-                end
-                """));
+            scripts.Add(await WrkScriptAsync(work.Path, $"status{i}", "PUT", tokens[i], Rollouts.RolloutBenchmark.AlternatingStatusScript));
         }
         foreach (var (label, second) in new[] { ("one node", A), ("two nodes", B) })
         {

@@ -87,14 +87,7 @@ public sealed class RolloutBenchmark(AppFixture fixture)
         using var created = await management.PostAsJsonAsync("/api/management/v1/deployments/deployments", new { name = "bench", artifact_name = artifact, devices = new[] { id } }, Ct);
         var rolloutId = created.Headers.Location!.ToString().Split('/')[^1];
         using (var handed = await device.NextAsync(type, "release-0", Ct)) Assert.Equal(HttpStatusCode.OK, handed.StatusCode);
-        var status = await WrkAsync(work.Path, "status", "PUT", $"/api/devices/v1/deployments/device/deployments/{rolloutId}/status", device.Token!, """
-            local n = 0
-            request = function()
-              n = n + 1
-              local s = (n % 2 == 0) and "installing" or "downloading"
-              return wrk.format(nil, nil, nil, '{"status":"' .. s .. '"}')
-            end
-            """);
+        var status = await WrkAsync(work.Path, "status", "PUT", $"/api/devices/v1/deployments/device/deployments/{rolloutId}/status", device.Token!, AlternatingStatusScript);
         Report($"status reports (real transitions): {status}");
         var stats = await management.GetFromJsonAsync<Dictionary<string, int>>($"/api/management/v1/deployments/deployments/{rolloutId}/statistics", Ct);
         Assert.Equal(1, stats!["downloading"] + stats["installing"]);
@@ -118,6 +111,16 @@ public sealed class RolloutBenchmark(AppFixture fixture)
         var p50 = output.Split('\n').First(l => l.TrimStart().StartsWith("50%", StringComparison.Ordinal)).Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
         return $"{rate} req/s, p50 {p50}, p99 {p99} (wrk -t2 -c32 -d10s)";
     }
+
+    /// <summary>wrk's Lua for status reports that are all real transitions: downloading and installing in turn.</summary>
+    internal const string AlternatingStatusScript = """
+        local n = 0
+        request = function()
+          n = n + 1
+          local s = (n % 2 == 0) and "installing" or "downloading"
+          return wrk.format(nil, nil, nil, '{"status":"' .. s .. '"}')
+        end
+        """;
 
     private static void Report(string line)
     {

@@ -29,23 +29,28 @@ public static class ActorContext
     }
 
     /// <summary>After <c>UseAuthorization</c>: every request runs as its actor, and an action it attempted that failed is recorded.</summary>
-    public static IApplicationBuilder UseActorContext(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseActorContext(this IApplicationBuilder app) => app.Use((context, next) =>
+        RunAsAsync(From(context.User, context.Connection.RemoteIpAddress), context.RequestServices.GetRequiredService<AuditLog>(), () => next(context)));
+
+    /// <summary>
+    /// Runs one request or circuit event as <paramref name="actor"/>, then writes the refusal of an action it
+    /// attempted that did not go through: thrown (the action's transaction is gone, so it is written on its own
+    /// and the exception goes on to the error handler as before), or caught by a page to show it.
+    /// </summary>
+    internal static async Task RunAsAsync(Actor actor, AuditLog audit, Func<Task> next)
     {
-        using var _ = AmbientActorContext.Begin(From(context.User, context.Connection.RemoteIpAddress));
-        var audit = context.RequestServices.GetRequiredService<AuditLog>();
+        using var _ = AmbientActorContext.Begin(actor);
         try
         {
-            await next(context);
+            await next();
         }
         catch (Exception e)
         {
-            // The action's transaction is gone; the refusal is written on its own, then the
-            // exception goes on to the family's error handler as before.
             await audit.FinishAsync(e);
             throw;
         }
         await audit.FinishAsync();
-    });
+    }
 
     /// <summary>The actor a principal stands for: a person, an API token (or a kiosk signed in with one), or anonymous.</summary>
     public static Actor From(ClaimsPrincipal user, IPAddress? remote, string? currentRole = null)
@@ -88,17 +93,6 @@ internal sealed class ActorCircuitHandler(AuthenticationStateProvider authentica
             // A disabled or removed person keeps the page open but may no longer act.
             role = state is null || state.Disabled ? "" : state.Role;
         }
-        using var _ = AmbientActorContext.Begin(ActorContext.From(user, _remote, role));
-        try
-        {
-            await next(context);
-        }
-        catch (Exception e)
-        {
-            await audit.FinishAsync(e);
-            throw;
-        }
-        // Pages catch refusals to show them; the one noted while the event ran is written now.
-        await audit.FinishAsync();
+        await ActorContext.RunAsAsync(ActorContext.From(user, _remote, role), audit, () => next(context));
     };
 }

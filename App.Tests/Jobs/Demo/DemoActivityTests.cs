@@ -46,12 +46,7 @@ public sealed class DemoActivityTests
     public async Task HalfAnHourOfBeats_ShowsChangesBatchesRolloutsAndACanaryWaitingForAPerson()
     {
         var work = new DrivingScheduler();
-        await using var services = await DataServices.MigratedAsync(s =>
-        {
-            s.AddSingleton<IWorkScheduler>(work);
-            s.AddSingleton<DemoActivity>();
-        }, NoProvisioningDelay);
-        await services.Get<FleetImporter>().ImportFileAsync(DemoFleetPath, Ct);
+        await using var services = await DemoFleetAsync(work);
         var demo = services.Get<DemoActivity>().WithPace(new DemoActivity.Pace { PromoteAfter = TimeSpan.FromHours(1) }, seed: 7);
 
         var sawWaitingCanary = false;
@@ -90,12 +85,7 @@ public sealed class DemoActivityTests
     public async Task AFailingCanaryVersion_FollowsAChangeOnTheSameHosts_AndFails()
     {
         var work = new DrivingScheduler();
-        await using var services = await DataServices.MigratedAsync(s =>
-        {
-            s.AddSingleton<IWorkScheduler>(work);
-            s.AddSingleton<DemoActivity>();
-        }, NoProvisioningDelay);
-        await services.Get<FleetImporter>().ImportFileAsync(DemoFleetPath, Ct);
+        await using var services = await DemoFleetAsync(work);
         // Every canary is promoted at once by the demo and every second version fails: the story in minutes.
         var demo = services.Get<DemoActivity>().WithPace(new DemoActivity.Pace { PromoteAfter = TimeSpan.Zero, FailingVersionEvery = 2, CanaryGap = TimeSpan.FromSeconds(30) }, seed: 3);
 
@@ -128,8 +118,18 @@ public sealed class DemoActivityTests
         Assert.Equal(expected, DemoActivityHost.Enabled(new DashboardSettings { Demo = demo, FleetFile = fleetFile }, configuration));
     }
 
-    // The runners run inline on the fake clock; a provisioning delay on that clock would never end.
-    private static Dictionary<string, string?> NoProvisioningDelay => new() { ["Dashboard:Provisioner:DelayMs"] = "0" };
+    /// <summary>The data layer on the demo fleet, with <paramref name="work"/> as its job server.</summary>
+    private static async Task<DataServices> DemoFleetAsync(DrivingScheduler work)
+    {
+        // The runners run inline on the fake clock; a provisioning delay on that clock would never end.
+        var services = await DataServices.MigratedAsync(s =>
+        {
+            s.AddSingleton<IWorkScheduler>(work);
+            s.AddSingleton<DemoActivity>();
+        }, new Dictionary<string, string?> { ["Dashboard:Provisioner:DelayMs"] = "0" });
+        await services.Get<FleetImporter>().ImportFileAsync(DemoFleetPath, Ct);
+        return services;
+    }
 
     private static string DemoFleetPath => Path.Combine(AppContext.BaseDirectory, "demo-fleet.json");
 
