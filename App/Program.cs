@@ -23,6 +23,7 @@ builder.Services.AddDashboardData();
 builder.Services.AddDashboardJobs();
 builder.Services.AddDashboardAuth();
 builder.Services.AddKiosk();
+builder.Services.AddTokenConnections();
 builder.Services.AddActorContext();
 builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
