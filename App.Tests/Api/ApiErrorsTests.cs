@@ -73,6 +73,25 @@ public sealed class ApiErrorsTests(AppFixture fixture)
         { "dashboard", "validation", 400 }, { "dashboard", "not-found", 404 }, { "dashboard", "conflict", 409 }, { "dashboard", "concurrency", 409 }, { "dashboard", "too-large", 413 },
     };
 
+    public static TheoryData<string, string> Overloads => new()
+    {
+        { "packet", "db-too-many-clients" }, { "bigpanda", "db-too-many-clients" }, { "mender", "db-pool-exhausted" },
+        { "nomad", "db-busy" }, { "dashboard", "db-too-many-clients" }, { "dashboard", "db-pool-exhausted" }, { "dashboard", "db-busy" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Overloads))]
+    public async Task DatabaseRefusingMoreWork_Answers503WithRetryAfter_InTheFamilysFormat_NotA500(string family, string kind)
+    {
+        using var client = fixture.App.ApiClient();
+
+        using var response = await client.GetAsync(FaultEndpoints.PathFor(family, kind), Ct);
+
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Equal("2", response.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(ApiExceptionHandler.OverloadedMessage, (await FamilyErrorAsync(family, response)).Message);
+    }
+
     [Theory]
     [MemberData(nameof(Mappings))]
     public async Task DomainFailures_MapToTheFamilysStatusCodes_InItsFormat(string family, string kind, int status)

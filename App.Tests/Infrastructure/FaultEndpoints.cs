@@ -62,6 +62,10 @@ public sealed class FaultEndpoints : IStartupFilter
         "conflict" => new ConflictException("The thing is already finished."),
         "concurrency" => new DbUpdateConcurrencyException("rows affected 0"),
         "too-large" => new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge),
+        // What Npgsql throws when the server is at max_connections, wrapped as EF wraps it on save.
+        "db-too-many-clients" => new DbUpdateException("save failed", new Npgsql.PostgresException("sorry, too many clients already", "FATAL", "FATAL", "53300")),
+        "db-pool-exhausted" => new Npgsql.NpgsqlException("The connection pool has been exhausted", new TimeoutException()),
+        "db-busy" => new Microsoft.Data.Sqlite.SqliteException("database is locked", 5),
         _ => new ArgumentOutOfRangeException(nameof(kind), kind, "unknown fault"),
     });
 

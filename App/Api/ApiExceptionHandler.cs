@@ -1,8 +1,10 @@
+using System.Data.Common;
 using System.Text.Json;
 using Dashboard.Data;
 using Dashboard.Data.Freezes;
 using Dashboard.Data.Auth;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.App.Api;
@@ -37,6 +39,7 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         // Tools that honour Retry-After learn when the freeze ends; the message says it to people.
         if (exception is FrozenException frozen) context.Response.Headers.RetryAfter = frozen.Until.ToString("R");
         else if (exception is TooManyAttemptsException throttled) context.Response.Headers.RetryAfter = throttled.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = OverloadedRetryAfterSeconds;
         await format.WriteAsync(context, status, message, field);
         return true;
     }
@@ -61,8 +64,31 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
             (StatusCodes.Status415UnsupportedMediaType, e.Message, "body"),
         // A multipart body that is not one (a missing boundary, a truncated part).
         InvalidDataException e => (format.ValidationStatus, "The request body is malformed: " + e.Message, "body"),
+        _ when IsOverloaded(exception) => (StatusCodes.Status503ServiceUnavailable, OverloadedMessage, null),
         _ => (StatusCodes.Status500InternalServerError, "", null),
     };
+
+    public const string OverloadedMessage = "The database is busy (too many connections or a full connection pool); nothing was changed. Retry shortly.";
+    private const string OverloadedRetryAfterSeconds = "2";
+
+    /// <summary>
+    /// The database refused more work for now: PostgreSQL's too_many_connections and cannot_connect_now,
+    /// a connection pool that stayed exhausted for its timeout, SQLite still busy after its timeout. The
+    /// transaction did not commit, so a retry is safe; that is a 503, not an unexpected 500. Checked by
+    /// SQL state for PostgreSQL, not by its exception type, so its assemblies stay unloaded on SQLite.
+    /// </summary>
+    public static bool IsOverloaded(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException { SqlState: "53300" or "57P03" }) return true;
+            if (e is DbException { InnerException: TimeoutException }) return true;
+            if (e is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked }) return true;
+        }
+        return false;
+    }
+
+    private const int SqliteBusy = 5, SqliteLocked = 6;
 
     private static string NotJson(JsonException e) => $"The request body is not valid JSON: {e.Message}";
 
