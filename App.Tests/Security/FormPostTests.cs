@@ -86,6 +86,26 @@ public sealed class FormPostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExpiredForm_FromABrowser_Answers400WithAPageThatLeadsBackToAFreshForm()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _app.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["username"] = "admin", ["password"] = "x", ["__RequestVerificationToken"] = "stale" }),
+        };
+        request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+
+        using var response = await client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var html = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(Dashboard.App.Security.FormProtection.RefusedMessage), html, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"/login\">Open the form again</a>", html, StringComparison.Ordinal);
+        Assert.Empty(_app.Logs.Entries);
+    }
+
+    [Fact]
     public async Task UnknownPage_AnswersAClientError_ForAFormPost()
     {
         using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _app.BaseAddress };

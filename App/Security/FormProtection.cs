@@ -22,6 +22,17 @@ public static partial class FormProtection
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FormProtection).FullName!);
             Refused(logger, context.Request.Method, context.Request.Path);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            if (context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+            {
+                // A person at a browser gets the same words and a way back to a fresh form.
+                context.Response.ContentType = "text/html; charset=utf-8";
+                var back = System.Net.WebUtility.HtmlEncode(context.Request.Path.Value ?? "/");
+                await context.Response.WriteAsync(
+                    $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Form expired · Dashboard</title></head>" +
+                    $"<body><h1>Form expired</h1><p>{System.Net.WebUtility.HtmlEncode(RefusedMessage)}</p><p><a href=\"{back}\">Open the form again</a></p></body></html>",
+                    context.RequestAborted);
+                return;
+            }
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(RefusedMessage, context.RequestAborted);
             return;
