@@ -83,4 +83,12 @@ public sealed class FreezeCalendarTests
         Assert.Equal(new FreezeWindow(now.AddHours(1), now.AddHours(2)), FreezeCalendar.Next(once, now, now.AddDays(7)));
         Assert.Null(FreezeCalendar.ActiveAt(once, now.AddHours(2)));
     }
+
+    [Theory]
+    [InlineData("Europe/Berlin", "2026-12-24 18:00 Europe/Berlin (17:00 UTC)")]
+    [InlineData("UTC", "2026-12-24 17:00 UTC")]
+    [InlineData(null, "2026-12-24 17:00 UTC")]
+    [InlineData("Not/AZone", "2026-12-24 17:00 UTC")]
+    public void Format_ForPeople_IsInTheFreezesOwnZone_WithUtcBeside(string? zone, string expected) =>
+        Assert.Equal(expected, FreezeService.Format(new DateTime(2026, 12, 24, 17, 0, 0, DateTimeKind.Utc), zone));
 }

@@ -41,7 +41,7 @@ public sealed class FreezeComponentsTests : MudBunitContext
         var row = cut.WaitForElement("[data-testid=freeze-row]");
         Assert.Contains("Every Fri 16:00 – Mon 08:00 Europe/Berlin", row.TextContent, StringComparison.Ordinal);
         // The fake clock's Sunday noon is inside the weekend.
-        Assert.Contains("in effect until 2026-11-23 07:00 UTC", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("in effect until 2026-11-23 08:00 Europe/Berlin (07:00 UTC)", row.TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

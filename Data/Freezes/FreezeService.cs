@@ -212,6 +212,14 @@ public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactor
 
     public static string Format(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
+    /// <summary>For people: in the freeze's own time zone when it has one (as it was entered), with UTC beside it.</summary>
+    public static string Format(DateTime utc, string? timeZone)
+    {
+        if (!FreezeCalendar.TryZone(timeZone, out var zone) || (zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime)) return Format(utc);
+        var local = FreezeCalendar.ToLocal(utc, zone);
+        return $"{local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} {timeZone!.Trim()} ({utc.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC)";
+    }
+
     private static async Task<List<Freeze>> ApplyingAsync(DashboardDbContext db, FreezeTarget target, string? subjectId, CancellationToken ct)
     {
         // Few rows by nature (a handful of policies); matching the scope lists is simpler in memory.
