@@ -148,6 +148,24 @@ public sealed class RolloutService(
     /// <summary>The phase-start job: starts the phase (and any earlier one) once its time has come, unless the rollout is stopped or over.</summary>
     public async Task StartPhaseAsync(string rolloutId, int index, CancellationToken ct = default)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await TryStartPhaseAsync(rolloutId, index, ct);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // Another phase's job (both due after a long wait), a resume or the watcher changed the
+                // rollout since it was read, on this node or another: read it again; a phase that
+                // other job started is not started twice.
+            }
+        }
+    }
+
+    private async Task TryStartPhaseAsync(string rolloutId, int index, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.Include(r => r.Phases).FirstOrDefaultAsync(r => r.Id == rolloutId, ct);
@@ -195,6 +213,9 @@ public sealed class RolloutService(
         }
         else
         {
+            // The state does not move, so the concurrency token is bumped here: of two jobs starting
+            // the same phase at once (PostgreSQL reads committed data, it does not serialise them), one commits.
+            rollout.Version++;
             RolloutStateMachine.Note(db, recorder, rollout, TimelineStatuses.InProgress, $"Rollout {rollout.Name}: {which} started ({devices} devices)");
         }
     }
