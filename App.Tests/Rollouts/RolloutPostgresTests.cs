@@ -183,6 +183,38 @@ public sealed class RolloutPostgresTests(PostgresFixture postgres) : IClassFixtu
         await ThreePhaseRolloutAsync(a, b, clock);
     }
 
+    [Fact]
+    public async Task ConcurrentReports_OnTwoNodes_AllSucceed_AndCountExactly()
+    {
+        if (postgres.Unavailable is { } why) Assert.Skip(why);
+        var settings = PostgresSettings();
+        // Two nodes' data services (each with its own group-committing writer) on one database.
+        await using var a = await DataServices.MigratedAsync(settings: settings);
+        await using var b = await DataServices.MigratedAsync(settings: settings);
+        var ids = await RolloutServiceTests.SeedDevicesAsync(a, 20, "race-device");
+        await RolloutServiceTests.SeedArtifactAsync(a, "race-app", "race-device");
+        var rollout = await a.Get<RolloutService>().CreateAsync(new RolloutRequest { Name = "race", ArtifactName = "race-app", DeviceIds = ids }, "test", Ct);
+        var provides = new Dictionary<string, string> { ["artifact_name"] = "release-0", ["device_type"] = "race-device" };
+        foreach (var id in ids) Assert.NotNull(await a.Get<DeviceDeploymentService>().NextAsync(id, provides, Ct));
+
+        // Every device reports downloading and installing in turn, each report to both nodes at once
+        // (one of the two is a repeat), all devices together: both nodes' batches move the same device
+        // rows and the same two counter rows, in whatever order the reports came.
+        await Task.WhenAll(ids.Select(async id =>
+        {
+            for (var n = 0; n < 20; n++)
+            {
+                var status = n % 2 == 0 ? "downloading" : "installing";
+                await Task.WhenAll(a.Get<DeviceDeploymentService>().ReportStatusAsync(id, rollout.Id, status, null, Ct),
+                    b.Get<DeviceDeploymentService>().ReportStatusAsync(id, rollout.Id, status, null, Ct));
+            }
+        }));
+
+        var stats = await b.Get<RolloutService>().StatisticsAsync(rollout.Id, Ct);
+        Assert.Equal((20, 0, 0), (stats[DeviceDeploymentStatuses.Installing], stats[DeviceDeploymentStatuses.Downloading], stats[DeviceDeploymentStatuses.Pending]));
+        Assert.Equal(20, stats.Values.Sum());
+    }
+
     private static (IDisposable Subscription, Task Heard) HearsIdleDevicesCleared(DashboardApp app)
     {
         var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

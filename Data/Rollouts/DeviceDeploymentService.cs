@@ -228,8 +228,12 @@ public sealed class DeviceDeploymentService(
     internal static async Task MoveCountAsync(DashboardDbContext db, string rolloutId, string from, string to, CancellationToken ct)
     {
         if (from == to) return;
-        await db.RolloutStatusCounts.Where(c => c.RolloutId == rolloutId && c.Status == from).ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count - 1), ct);
-        await db.RolloutStatusCounts.Where(c => c.RolloutId == rolloutId && c.Status == to).ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count + 1), ct);
+        // In status order, as the status report writer does: two transactions moving counters the
+        // opposite way wait for each other instead of deadlocking on PostgreSQL.
+        foreach (var (status, delta) in new[] { (from, -1), (to, +1) }.OrderBy(x => x.Item1, StringComparer.Ordinal))
+        {
+            await db.RolloutStatusCounts.Where(c => c.RolloutId == rolloutId && c.Status == status).ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count + delta), ct);
+        }
     }
 
     public ValueTask DisposeAsync() => _reports.DisposeAsync();
