@@ -184,7 +184,7 @@ public sealed class RolloutPostgresTests(PostgresFixture postgres) : IClassFixtu
     }
 
     [Fact]
-    public async Task ConcurrentReports_OnTwoNodes_AllSucceed_AndCountExactly()
+    public async Task ConcurrentReports_OnTwoNodes_AllSucceed_CountExactly_AndFinishTheRolloutOnce()
     {
         if (postgres.Unavailable is { } why) Assert.Skip(why);
         var settings = PostgresSettings();
@@ -213,6 +213,12 @@ public sealed class RolloutPostgresTests(PostgresFixture postgres) : IClassFixtu
         var stats = await b.Get<RolloutService>().StatisticsAsync(rollout.Id, Ct);
         Assert.Equal((20, 0, 0), (stats[DeviceDeploymentStatuses.Installing], stats[DeviceDeploymentStatuses.Downloading], stats[DeviceDeploymentStatuses.Pending]));
         Assert.Equal(20, stats.Values.Sum());
+
+        // The last reports, on both nodes at once: every one of them finds the rollout maybe done;
+        // one moves it, the others see it finished, and none of the reports fails for it.
+        await Task.WhenAll(ids.Select((id, i) => (i % 2 == 0 ? a : b).Get<DeviceDeploymentService>().ReportStatusAsync(id, rollout.Id, "success", null, Ct)));
+        Assert.Equal(RolloutStates.Succeeded, (await a.Get<RolloutService>().GetAsync(rollout.Id, Ct)).State);
+        Assert.Equal(20, (await a.Get<RolloutService>().StatisticsAsync(rollout.Id, Ct))[DeviceDeploymentStatuses.Success]);
     }
 
     private static (IDisposable Subscription, Task Heard) HearsIdleDevicesCleared(DashboardApp app)
