@@ -21,8 +21,7 @@ public sealed class AttentionPostgresTests(PostgresFixture postgres) : IClassFix
         });
         var now = services.Clock.GetUtcNow().UtcDateTime;
         var (stalled, ids) = await AttentionTestData.RolloutAsync(services.Provider, now, 2);
-        // No device takes it: the phase start is its last progress. (Device hand-out is left out here: its compiled
-        // queries are bound to the first provider the process used, SQLite in a full test run.)
+        // No device takes it: the phase start is its last progress.
         var changes = services.Get<ChangeService>();
         var suspect = (await changes.StartAsync(new DeploymentStart("db", "1", [$"dev-{ids[1]}"], now.AddMinutes(-5)), ct)).Change;
         await changes.StartAsync(new DeploymentStart("api", "2", [$"dev-{ids[1]}", "other"], now.AddMinutes(-1)), ct);

@@ -146,7 +146,26 @@ public sealed class RolloutService(
     }
 
     /// <summary>The phase-start job: starts the phase (and any earlier one) once its time has come, unless the rollout is stopped or over.</summary>
-    public async Task StartPhaseAsync(string rolloutId, int index, CancellationToken ct = default)
+    public Task StartPhaseAsync(string rolloutId, int index, CancellationToken ct = default) =>
+        // Another phase's job (both due after a long wait), a resume or the watcher may change the
+        // rollout between the read and the write, on this node or another: a phase that other job
+        // started is then seen as started, not started twice.
+        RereadOnConflictAsync(async () => { await TryStartPhaseAsync(rolloutId, index, ct); return true; });
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> again (it reads afresh) when the rollout's concurrency token shows
+    /// another writer got there first; PostgreSQL does not serialise two nodes' transactions as SQLite does.
+    /// </summary>
+    private static async Task<T> RereadOnConflictAsync<T>(Func<Task<T>> attempt)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try { return await attempt(); }
+            catch (DbUpdateConcurrencyException) when (tries < 3) { }
+        }
+    }
+
+    private async Task TryStartPhaseAsync(string rolloutId, int index, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -195,6 +214,9 @@ public sealed class RolloutService(
         }
         else
         {
+            // The state does not move, so the concurrency token is bumped here: of two jobs starting
+            // the same phase at once (PostgreSQL reads committed data, it does not serialise them), one commits.
+            rollout.Version++;
             RolloutStateMachine.Note(db, recorder, rollout, TimelineStatuses.InProgress, $"Rollout {rollout.Name}: {which} started ({devices} devices)");
         }
     }
@@ -212,7 +234,12 @@ public sealed class RolloutService(
     }
 
     /// <summary>Finishes the rollout if nothing is left to do. Returns true when it is (now or already) finished.</summary>
-    public async Task<bool> FinishIfDoneAsync(string rolloutId, CancellationToken ct = default)
+    public Task<bool> FinishIfDoneAsync(string rolloutId, CancellationToken ct = default) =>
+        // Two devices' last reports on two nodes (or a report and the watcher) may both find the
+        // rollout done: one moves it, the other reads it again and finds it finished.
+        RereadOnConflictAsync(() => TryFinishIfDoneAsync(rolloutId, ct));
+
+    private async Task<bool> TryFinishIfDoneAsync(string rolloutId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);

@@ -24,8 +24,10 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
     internal sealed record Report(string DeviceId, string RolloutId, string Status, string? Substate);
 
     private const int MaxBatch = 500;
+    private const int MaxAttempts = 3;
 
-    private static readonly Func<DashboardDbContext, string, string, Task<string?>> StatusOf =
+    // Per writer (one per app), not static: a compiled query serves one model, so one provider, only.
+    private readonly Func<DashboardDbContext, string, string, Task<string?>> _statusOf =
         EF.CompileAsyncQuery((DashboardDbContext db, string rolloutId, string deviceId) =>
             db.DeviceDeployments.AsNoTracking().Where(d => d.RolloutId == rolloutId && d.DeviceId == deviceId).Select(d => d.Status).FirstOrDefault());
 
@@ -54,9 +56,16 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
             {
                 batch.Clear();
                 while (batch.Count < MaxBatch && reader.TryRead(out var request)) batch.Add(request);
-                if (!await TryCommitAsync(batch) && batch.Count > 1)
+                // Rows are locked in one order on every node (device rows by rollout and device, then
+                // counters by rollout and status), so two nodes' batches wait for each other instead
+                // of deadlocking on PostgreSQL. The sort is stable: a device's reports keep their order.
+                var ordered = batch.OrderBy(r => r.Report.RolloutId, StringComparer.Ordinal).ThenBy(r => r.Report.DeviceId, StringComparer.Ordinal).ToList();
+                if (!await TryCommitAsync(ordered, lastAttempt: false))
                 {
-                    foreach (var request in batch.Where(r => !r.Done.Task.IsCompleted)) await TryCommitAsync([request]);
+                    foreach (var request in ordered.Where(r => !r.Done.Task.IsCompleted))
+                    {
+                        for (var attempt = 1; !await TryCommitAsync([request], lastAttempt: attempt == MaxAttempts); attempt++) { }
+                    }
                 }
             }
         }
@@ -67,8 +76,12 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
         while (reader.TryRead(out var left)) left.Done.TrySetCanceled();
     }
 
-    /// <summary>Applies and commits the reports; false (and nothing completed but rejections) when the commit failed.</summary>
-    private async Task<bool> TryCommitAsync(List<Request> batch)
+    /// <summary>
+    /// Applies and commits the reports; false (and nothing completed but rejections) when the commit
+    /// failed and may be tried again: a batch, or one report whose failure was transient (a deadlock
+    /// or serialization failure on PostgreSQL) unless <paramref name="lastAttempt"/>.
+    /// </summary>
+    private async Task<bool> TryCommitAsync(List<Request> batch, bool lastAttempt)
     {
         var results = new bool?[batch.Count];
         var ct = _stopping.Token;
@@ -87,7 +100,8 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
                     batch[i].Done.TrySetException(ex);
                 }
             }
-            foreach (var ((rolloutId, status), delta) in counts.Where(c => c.Value != 0))
+            foreach (var ((rolloutId, status), delta) in counts.Where(c => c.Value != 0)
+                .OrderBy(c => c.Key.RolloutId, StringComparer.Ordinal).ThenBy(c => c.Key.Status, StringComparer.Ordinal))
             {
                 await db.RolloutStatusCounts.Where(c => c.RolloutId == rolloutId && c.Status == status)
                     .ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count + delta), ct);
@@ -98,13 +112,14 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
-            if (batch.Count == 1)
+            if (batch.Count == 1 && (lastAttempt || !IsTransient(ex)))
             {
                 logger.LogError(ex, "A device status report could not be committed.");
                 batch[0].Done.TrySetException(ex);
                 return true;
             }
-            logger.LogWarning(ex, "A batch of {Count} device status reports failed to commit; retrying them one by one.", batch.Count);
+            if (batch.Count == 1) logger.LogWarning(ex, "A device status report failed to commit; trying again.");
+            else logger.LogWarning(ex, "A batch of {Count} device status reports failed to commit; retrying them one by one.", batch.Count);
             return false;
         }
         for (var i = 0; i < batch.Count; i++)
@@ -119,7 +134,7 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
     {
         for (var attempt = 0; ; attempt++)
         {
-            var from = await StatusOf(db, report.RolloutId, report.DeviceId) ?? throw new NotFoundException("Deployment for this device", report.RolloutId);
+            var from = await _statusOf(db, report.RolloutId, report.DeviceId) ?? throw new NotFoundException("Deployment for this device", report.RolloutId);
             if (from == DeviceDeploymentStatuses.Aborted) throw new ConflictException("deployment was aborted");
             if (from == report.Status) return false;
             if (DeviceDeploymentStatuses.IsFinal(from)) throw new ConflictException($"the deployment already finished on this device ({from})");
@@ -141,6 +156,15 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
             // Another node moved the row between the read and the update: read it again.
             if (attempt == 5) throw new ConflictException("the device's deployment status changed concurrently; report again");
         }
+    }
+
+    private static bool IsTransient(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException { IsTransient: true }) return true;
+        }
+        return false;
     }
 
     private static void Add(Dictionary<(string, string), int> counts, (string, string) key, int delta) =>
