@@ -51,7 +51,7 @@ internal sealed class CrashLoad(HttpClient http, string deviceType, int eventWor
                 {
                     // Its phase has not started: others first, then ask again, as a polling device does.
                     queue.Enqueue(device);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
                 }
             }
         }));

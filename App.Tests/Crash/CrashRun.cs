@@ -18,10 +18,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Dashboard.App.Tests.Crash;
 
 /// <summary>How big a crash run is: the CI size and the benchmark size of issue 12.</summary>
-public sealed record CrashSize(int Devices, int BatchDevices, int Kills, int ProvisionParallelism, int ProvisionDelayMs, TimeSpan PhaseGap, int DeviceWorkers, int EventWorkers)
+/// <param name="KillAfterMs">After each start (once work resumed), the kill comes at a random moment in this range.</param>
+public sealed record CrashSize(int Devices, int BatchDevices, int Kills, int ProvisionParallelism, int ProvisionDelayMs, TimeSpan PhaseGap, int DeviceWorkers, int EventWorkers, (int Min, int Max) KillAfterMs)
 {
-    public static readonly CrashSize Ci = new(Devices: 300, BatchDevices: 20, Kills: 5, ProvisionParallelism: 1, ProvisionDelayMs: 500, PhaseGap: TimeSpan.FromSeconds(10), DeviceWorkers: 8, EventWorkers: 2);
-    public static readonly CrashSize Benchmark = new(Devices: 10_000, BatchDevices: 200, Kills: 20, ProvisionParallelism: 2, ProvisionDelayMs: 400, PhaseGap: TimeSpan.FromSeconds(45), DeviceWorkers: 32, EventWorkers: 4);
+    public static readonly CrashSize Ci = new(Devices: 200, BatchDevices: 20, Kills: 5, ProvisionParallelism: 1, ProvisionDelayMs: 300, PhaseGap: TimeSpan.FromSeconds(6),
+        DeviceWorkers: 8, EventWorkers: 2, KillAfterMs: (300, 1500));
+
+    public static readonly CrashSize Benchmark = new(Devices: 10_000, BatchDevices: 200, Kills: 20, ProvisionParallelism: 2, ProvisionDelayMs: 400, PhaseGap: TimeSpan.FromSeconds(45),
+        DeviceWorkers: 32, EventWorkers: 4, KillAfterMs: (500, 4000));
 }
 
 /// <summary>What one restart showed: how long until listening and until the first resumed work (null: nothing was pending).</summary>
@@ -110,7 +114,7 @@ public sealed partial class CrashRun(CrashSize size, Dictionary<string, string?>
 
             for (var kill = 1; kill <= size.Kills; kill++)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(500, 3000)), Ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(size.KillAfterMs.Min, size.KillAfterMs.Max)), Ct);
                 await app.KillAsync();
                 await app.DisposeAsync();
                 await CheckAsync(data, load, final: false);
@@ -369,7 +373,7 @@ public sealed partial class CrashRun(CrashSize size, Dictionary<string, string?>
         Assert.True(lost.Count == 0, $"{when}: {lost.Count} acknowledged start events lost: {string.Join(", ", lost.Take(5))}");
         var unended = load.EndedComponents.Where(c => byComponent[c].Status != "success").ToList();
         Assert.True(unended.Count == 0, $"{when}: {unended.Count} acknowledged end events lost: {string.Join(", ", unended.Take(5))}");
-        var changeIds = changes.Select(c => c.Id.ToString()).ToList();
+        var changeIds = changes.Select(c => c.Id.ToString()).ToHashSet();
         var entries = await db.Timeline.AsNoTracking().Where(e => e.Source == TimelineSources.Changes && e.SubjectId.Length > 0).Select(e => e.SubjectId).ToListAsync(Ct);
         var entriesPerChange = entries.Where(changeIds.Contains).GroupBy(e => e).Where(g => g.Count() > 2).Select(g => g.Key).ToList();
         Assert.True(entriesPerChange.Count == 0, $"{when}: changes with more than a start and an end entry: {string.Join(", ", entriesPerChange.Take(5))}");
