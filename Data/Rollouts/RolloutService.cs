@@ -148,6 +148,22 @@ public sealed class RolloutService(
     /// <summary>The phase-start job: starts the phase (and any earlier one) once its time has come, unless the rollout is stopped or over.</summary>
     public async Task StartPhaseAsync(string rolloutId, int index, CancellationToken ct = default)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await TryStartPhaseAsync(rolloutId, index, ct);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // Another job started the due phases (or moved the rollout) meanwhile: look again.
+            }
+        }
+    }
+
+    private async Task TryStartPhaseAsync(string rolloutId, int index, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var rollout = await db.Rollouts.Include(r => r.Phases).FirstOrDefaultAsync(r => r.Id == rolloutId, ct);
@@ -195,6 +211,11 @@ public sealed class RolloutService(
         }
         else
         {
+            // The rollout's version guards the phase starts too: phase jobs are separate subjects and
+            // run in parallel when several phases came due while the app was down; on PostgreSQL both
+            // would otherwise read the phases unstarted and record the start twice.
+            rollout.Version++;
+            rollout.UpdatedAt = now;
             RolloutStateMachine.Note(db, recorder, rollout, TimelineStatuses.InProgress, $"Rollout {rollout.Name}: {which} started ({devices} devices)");
         }
     }
