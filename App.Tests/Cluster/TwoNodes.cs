@@ -7,14 +7,14 @@ using Npgsql;
 namespace Dashboard.App.Tests.Cluster;
 
 /// <summary>
-/// A throw-away PostgreSQL and two app nodes on it (A and B, each on its own loopback port and data
-/// directory), started once for the two-node tests. Both nodes carry the <see cref="Probe"/> runner.
+/// A throw-away PostgreSQL and two app nodes on it (A and B, each on its own loopback port, sharing one
+/// data directory as the README's two-node setup prescribes: a device token or artifact link made on
+/// one node is honoured by the other), started once for the two-node tests. Both nodes carry the <see cref="Probe"/> runner.
 /// </summary>
 public sealed class TwoNodes : IAsyncLifetime
 {
     private readonly PostgresFixture _postgres = new();
-    private readonly TempDirectory _dataA = new();
-    private readonly TempDirectory _dataB = new();
+    private readonly TempDirectory _data = new();
 
     public DashboardApp A { get; private set; } = default!;
     public DashboardApp B { get; private set; } = default!;
@@ -36,8 +36,8 @@ public sealed class TwoNodes : IAsyncLifetime
             ["Dashboard:DatabaseProvider"] = "postgres",
             ["Dashboard:ConnectionString"] = ConnectionString,
         };
-        A = new DashboardApp(_dataA.Path, settings, services: s => s.AddSingleton<IWorkRunner>(new ProbeRunner(Probe, "A"))).Start();
-        B = new DashboardApp(_dataB.Path, settings, services: s => s.AddSingleton<IWorkRunner>(new ProbeRunner(Probe, "B"))).Start();
+        A = new DashboardApp(_data.Path, settings, services: s => s.AddSingleton<IWorkRunner>(new ProbeRunner(Probe, "A"))).Start();
+        B = new DashboardApp(_data.Path, settings, services: s => s.AddSingleton<IWorkRunner>(new ProbeRunner(Probe, "B"))).Start();
     }
 
     /// <summary>A query of the shared database, beside the apps (what PostgreSQL itself sees).</summary>
@@ -55,8 +55,7 @@ public sealed class TwoNodes : IAsyncLifetime
         if (B is not null) await B.DisposeAsync();
         if (A is not null) await A.DisposeAsync();
         await _postgres.DisposeAsync();
-        _dataA.Dispose();
-        _dataB.Dispose();
+        _data.Dispose();
     }
 }
 

@@ -44,6 +44,37 @@ public sealed class DevicePollingTests : IAsyncLifetime
     }
 
     [Fact]
+    public void IdleAnswers_AreClearedByASignalFromAnotherNode_AndOnPostgresExpire()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        var signals = new Dashboard.Data.Work.ProgressNotifier();
+        var shared = new IdleDeviceCache(signals, new DashboardSettings { DatabaseProvider = "postgres" }, clock);
+        var single = new IdleDeviceCache(new Dashboard.Data.Work.ProgressNotifier(), new DashboardSettings(), clock);
+
+        shared.RememberIdle("d1", shared.Generation);
+        shared.RememberIdle("d2", shared.Generation);
+        // What the cluster relay does with another node's invalidation: notify it here.
+        signals.Notify(IdleDeviceCache.SignalKind, "d1");
+        Assert.False(shared.IsIdle("d1"));
+        Assert.True(shared.IsIdle("d2"));
+        var before = shared.Generation;
+        signals.Notify(IdleDeviceCache.SignalKind, "*");
+        Assert.False(shared.IsIdle("d2"));
+        // An answer read before that signal is not remembered.
+        shared.RememberIdle("d2", before);
+        Assert.False(shared.IsIdle("d2"));
+
+        // A lost signal delays a device at most SharedMaxAge on PostgreSQL; one process (SQLite) needs no limit.
+        shared.RememberIdle("d3", shared.Generation);
+        single.RememberIdle("d3", single.Generation);
+        clock.Advance(IdleDeviceCache.SharedMaxAge - TimeSpan.FromSeconds(1));
+        Assert.True(shared.IsIdle("d3"));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(shared.IsIdle("d3"));
+        Assert.True(single.IsIdle("d3"));
+    }
+
+    [Fact]
     public async Task Next_RemembersNothingToDo_UntilTheDevicesPhaseStarts()
     {
         var ids = (await RolloutServiceTests.SeedDevicesAsync(_services, 2)).Order(StringComparer.Ordinal).ToList();

@@ -59,9 +59,10 @@ public sealed class MenderTestDevice : IDisposable
     }
 
     /// <summary>A device call with the token, the body streamed chunked as the daemon's proxy does.</summary>
-    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json, CancellationToken ct, string? token = null)
+    /// <param name="server">Another node of the same cluster; the one the device was made with when null.</param>
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json, CancellationToken ct, string? token = null, Uri? server = null)
     {
-        var request = new HttpRequestMessage(method, path);
+        var request = new HttpRequestMessage(method, server is null ? new Uri(path, UriKind.Relative) : new Uri(server, path));
         if (json is not null)
         {
             request.Content = new StreamContent(new NonSeekableStream(Encoding.UTF8.GetBytes(json)));
@@ -81,12 +82,12 @@ public sealed class MenderTestDevice : IDisposable
                 new { name = "mender_client_version", value = "3.4.0" },
             }) + "\n", ct);
 
-    public Task<HttpResponseMessage> NextAsync(string deviceType, string artifactName, CancellationToken ct) =>
+    public Task<HttpResponseMessage> NextAsync(string deviceType, string artifactName, CancellationToken ct, Uri? server = null) =>
         SendAsync(HttpMethod.Post, "/api/devices/v2/deployments/device/deployments/next",
-            JsonSerializer.Serialize(new { device_provides = new { artifact_name = artifactName, device_type = deviceType }, update_control_map = true }), ct);
+            JsonSerializer.Serialize(new { device_provides = new { artifact_name = artifactName, device_type = deviceType }, update_control_map = true }), ct, server: server);
 
-    public Task<HttpResponseMessage> StatusAsync(string deploymentId, string status, CancellationToken ct) =>
-        SendAsync(HttpMethod.Put, $"/api/devices/v1/deployments/device/deployments/{deploymentId}/status", JsonSerializer.Serialize(new { status }) + "\n", ct);
+    public Task<HttpResponseMessage> StatusAsync(string deploymentId, string status, CancellationToken ct, Uri? server = null) =>
+        SendAsync(HttpMethod.Put, $"/api/devices/v1/deployments/device/deployments/{deploymentId}/status", JsonSerializer.Serialize(new { status }) + "\n", ct, server: server);
 
     public void Dispose()
     {

@@ -18,7 +18,11 @@ internal static class DeviceDeploymentRows
         {
             db.DeviceDeployments.AddRange(rows);
             await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
+            // Only the device rows leave the change tracker (memory). Not ChangeTracker.Clear(): the
+            // caller's rollout and phases must stay tracked, or the first phase it starts after this
+            // (StartedAt, state inprogress) never reaches the database while its timeline line and
+            // change event do, and the rollout stays "scheduled" with its first phase never started.
+            foreach (var row in rows) db.Entry(row).State = EntityState.Detached;
             return;
         }
 

@@ -32,8 +32,10 @@ public sealed class DeviceDeploymentService(
 
     private sealed record Candidate(string RolloutId, string Status, int Attempts, string? ArtifactId, string ArtifactName, int Retries, int? MaxDevices);
 
-    // The poll every device makes: compiled once, untracked.
-    private static readonly Func<DashboardDbContext, string, IAsyncEnumerable<Candidate>> Candidates =
+    // The poll every device makes: compiled once, untracked. Per instance, not static: a compiled
+    // query serves one model only (EF throws on another), and this service lives once per app, so
+    // with one provider, while a test process runs SQLite and PostgreSQL apps side by side.
+    private readonly Func<DashboardDbContext, string, IAsyncEnumerable<Candidate>> _candidates =
         EF.CompileAsyncQuery((DashboardDbContext db, string deviceId) =>
             from d in db.DeviceDeployments.AsNoTracking()
             where d.DeviceId == deviceId && Open.Contains(d.Status)
@@ -68,7 +70,7 @@ public sealed class DeviceDeploymentService(
         var generation = idle.Generation;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var candidates = new List<Candidate>();
-        await foreach (var c in Candidates(db, deviceId).WithCancellation(ct)) candidates.Add(c);
+        await foreach (var c in _candidates(db, deviceId).WithCancellation(ct)) candidates.Add(c);
         if (candidates.Count == 0)
         {
             idle.RememberIdle(deviceId, generation);

@@ -157,7 +157,9 @@ public sealed class RolloutService(
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
             {
-                // Another job started the due phases (or moved the rollout) meanwhile: look again.
+                // Another phase's job (both due after a long wait), a resume or the watcher changed the
+                // rollout since it was read, on this node or another: read it again; a phase that
+                // other job started is not started twice.
             }
         }
     }
@@ -211,11 +213,9 @@ public sealed class RolloutService(
         }
         else
         {
-            // The rollout's version guards the phase starts too: phase jobs are separate subjects and
-            // run in parallel when several phases came due while the app was down; on PostgreSQL both
-            // would otherwise read the phases unstarted and record the start twice.
+            // The state does not move, so the concurrency token is bumped here: of two jobs starting
+            // the same phase at once (PostgreSQL reads committed data, it does not serialise them), one commits.
             rollout.Version++;
-            rollout.UpdatedAt = now;
             RolloutStateMachine.Note(db, recorder, rollout, TimelineStatuses.InProgress, $"Rollout {rollout.Name}: {which} started ({devices} devices)");
         }
     }

@@ -25,7 +25,8 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
 
     private const int MaxBatch = 500;
 
-    private static readonly Func<DashboardDbContext, string, string, Task<string?>> StatusOf =
+    // Per writer (one per app), not static: a compiled query serves one model, so one provider, only.
+    private readonly Func<DashboardDbContext, string, string, Task<string?>> _statusOf =
         EF.CompileAsyncQuery((DashboardDbContext db, string rolloutId, string deviceId) =>
             db.DeviceDeployments.AsNoTracking().Where(d => d.RolloutId == rolloutId && d.DeviceId == deviceId).Select(d => d.Status).FirstOrDefault());
 
@@ -119,7 +120,7 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
     {
         for (var attempt = 0; ; attempt++)
         {
-            var from = await StatusOf(db, report.RolloutId, report.DeviceId) ?? throw new NotFoundException("Deployment for this device", report.RolloutId);
+            var from = await _statusOf(db, report.RolloutId, report.DeviceId) ?? throw new NotFoundException("Deployment for this device", report.RolloutId);
             if (from == DeviceDeploymentStatuses.Aborted) throw new ConflictException("deployment was aborted");
             if (from == report.Status) return false;
             if (DeviceDeploymentStatuses.IsFinal(from)) throw new ConflictException($"the deployment already finished on this device ({from})");
