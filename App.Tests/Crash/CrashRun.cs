@@ -21,7 +21,7 @@ namespace Dashboard.App.Tests.Crash;
 /// <param name="KillAfterMs">After each start (once work resumed), the kill comes at a random moment in this range.</param>
 public sealed record CrashSize(int Devices, int BatchDevices, int Kills, int ProvisionParallelism, int ProvisionDelayMs, TimeSpan PhaseGap, int DeviceWorkers, int EventWorkers, (int Min, int Max) KillAfterMs)
 {
-    public static readonly CrashSize Ci = new(Devices: 200, BatchDevices: 20, Kills: 5, ProvisionParallelism: 1, ProvisionDelayMs: 300, PhaseGap: TimeSpan.FromSeconds(6),
+    public static readonly CrashSize Ci = new(Devices: 100, BatchDevices: 20, Kills: 5, ProvisionParallelism: 1, ProvisionDelayMs: 300, PhaseGap: TimeSpan.FromSeconds(6),
         DeviceWorkers: 8, EventWorkers: 2, KillAfterMs: (300, 1500));
 
     public static readonly CrashSize Benchmark = new(Devices: 10_000, BatchDevices: 200, Kills: 20, ProvisionParallelism: 2, ProvisionDelayMs: 400, PhaseGap: TimeSpan.FromSeconds(45),
@@ -263,7 +263,7 @@ public sealed partial class CrashRun(CrashSize size, Dictionary<string, string?>
         {
             var body = "{\"Job\":{\"ID\":\"" + JobId + "\",\"Name\":\"" + JobId + "\",\"Type\":\"service\",\"Datacenters\":[\"dc1\"],\"TaskGroups\":[{\"Name\":\"web\",\"Count\":" + JobCount
                 + ",\"Tasks\":[{\"Name\":\"server\",\"Driver\":\"docker\",\"Config\":{\"image\":\"" + image + "\"}}],"
-                + "\"Update\":{\"MaxParallel\":1,\"HealthCheck\":\"checks\",\"MinHealthyTime\":1000000000,\"HealthyDeadline\":60000000000,"
+                + "\"Update\":{\"MaxParallel\":2,\"HealthCheck\":\"checks\",\"MinHealthyTime\":1000000000,\"HealthyDeadline\":60000000000,"
                 + "\"ProgressDeadline\":600000000000,\"Canary\":1,\"AutoPromote\":true}}]}}";
             using var response = await client.PutAsync("/v1/jobs", new StringContent(body), Ct);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
