@@ -23,6 +23,7 @@ builder.Services.AddDashboardData();
 builder.Services.AddDashboardJobs();
 builder.Services.AddDashboardAuth();
 builder.Services.AddKiosk();
+builder.Services.AddTokenConnections();
 builder.Services.AddActorContext();
 builder.Services.AddDataProtection().SetApplicationName("Dashboard");
 builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
@@ -50,6 +51,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
 builder.Services.AddSingleton<SharedLanes>();
 builder.Services.AddSingleton<SharedAttention>();
 builder.Services.AddSingleton<Dashboard.App.Components.Shared.TimelineRows>();
+builder.Services.AddSingleton<Dashboard.App.Components.Shared.LanePictures>();
 builder.Services.AddMudServices();
 builder.Services.AddCascadingAuthenticationState();
 

@@ -3,6 +3,7 @@ using Dashboard.Data.Postgres;
 using Dashboard.Data.Timeline;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +26,12 @@ internal sealed class DashboardDbContextFactory : IDbContextFactory<DashboardDbC
 
     public DashboardDbContext CreateDbContext() => _create();
 
+    // Migrate would otherwise diff the model against the latest snapshot on every start (two models built
+    // and the model differ loaded, code that stays in memory for the life of the process). MigrationsTests
+    // and PostgresTests make the same check where it belongs: before a change is merged.
+    private static void NoModelDiffAtRuntime(WarningsConfigurationBuilder warnings) =>
+        warnings.Ignore(RelationalEventId.PendingModelChangesWarning);
+
     private static Func<DashboardDbContext> SqliteFactory(string path, TimelinePublisher publisher, SqlitePragmas pragmas, ILoggerFactory loggers)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -32,6 +39,7 @@ internal sealed class DashboardDbContextFactory : IDbContextFactory<DashboardDbC
             .UseSqlite(new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30 }.ToString())
             .AddInterceptors(pragmas, publisher)
             .UseLoggerFactory(loggers)
+            .ConfigureWarnings(NoModelDiffAtRuntime)
             .Options;
         return new PooledDbContextFactory<DashboardDbContext>(options).CreateDbContext;
     }
@@ -46,6 +54,7 @@ internal sealed class DashboardDbContextFactory : IDbContextFactory<DashboardDbC
             .UseNpgsql(connectionString)
             .AddInterceptors(publisher)
             .UseLoggerFactory(loggers)
+            .ConfigureWarnings(NoModelDiffAtRuntime)
             .Options;
         return new PooledDbContextFactory<PostgresDashboardDbContext>(options).CreateDbContext;
     }

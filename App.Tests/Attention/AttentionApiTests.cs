@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Auth;
 using Dashboard.Data.Batches;
 using Dashboard.Data.Changes;
@@ -72,6 +73,48 @@ public sealed class AttentionApiTests(AppFixture fixture)
         await AssertJsonErrorAsync(await anonymous.GetAsync("/api/attention", Ct), HttpStatusCode.Unauthorized);
         using var kiosk = await ClientAsync(ApiScopes.Kiosk);
         Assert.Equal(HttpStatusCode.Forbidden, (await kiosk.GetAsync("/api/attention", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Acknowledge_ClearsAFailedBatchFromTheInbox_AndWritesTheAuditLog()
+    {
+        var factory = fixture.App.Service<IDbContextFactory<DashboardDbContext>>();
+        var batch = await AttentionTestData.BatchAsync(factory, DateTime.UtcNow.AddMinutes(-5), BatchStates.Failed, $"h-{Guid.NewGuid():N}");
+        using var client = await ClientAsync(ApiScopes.Read, ApiScopes.BatchesWrite);
+
+        using var response = await client.PostAsync($"/api/attention/batch/{batch.Id}/acknowledge", null, Ct);
+        using var again = await client.PostAsync($"/api/attention/batch/{batch.Id}/acknowledge", null, Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        var inbox = await client.GetFromJsonAsync<JsonElement>("/api/attention", Ct);
+        Assert.DoesNotContain(inbox.GetProperty("items").EnumerateArray(), i => i.GetProperty("subjectId").GetString() == batch.Id);
+        await using var db = await factory.CreateDbContextAsync(Ct);
+        var ack = await db.AttentionAcknowledgements.SingleAsync(a => a.SubjectId == batch.Id, Ct);
+        Assert.StartsWith("token:attention-", ack.AcknowledgedBy, StringComparison.Ordinal);
+        var audited = await db.AuditEntries.SingleAsync(e => e.Action == AuditActions.AttentionAcknowledge && e.TargetId == batch.Id, Ct);
+        Assert.Equal(AuditOutcomes.Succeeded, audited.Outcome);
+        Assert.StartsWith("attention-", audited.Actor, StringComparison.Ordinal);
+        Assert.NotNull(audited.TokenId);
+    }
+
+    [Fact]
+    public async Task Acknowledge_Answers404And409InJson_And403WithoutTheCapabilitysWriteScope()
+    {
+        var factory = fixture.App.Service<IDbContextFactory<DashboardDbContext>>();
+        var failed = await AttentionTestData.BatchAsync(factory, DateTime.UtcNow.AddMinutes(-5), BatchStates.Failed, $"h-{Guid.NewGuid():N}");
+        var succeeded = await AttentionTestData.BatchAsync(factory, DateTime.UtcNow.AddMinutes(-5), BatchStates.Completed, $"h-{Guid.NewGuid():N}");
+        using var writer = await ClientAsync(ApiScopes.BatchesWrite);
+        using var reader = await ClientAsync(ApiScopes.Read);
+        using var otherCapability = await ClientAsync(ApiScopes.RolloutsWrite, ApiScopes.DeploymentsWrite);
+
+        await AssertJsonErrorAsync(await writer.PostAsync("/api/attention/batch/no-such-batch/acknowledge", null, Ct), HttpStatusCode.NotFound);
+        await AssertJsonErrorAsync(await writer.PostAsync($"/api/attention/batch/{succeeded.Id}/acknowledge", null, Ct), HttpStatusCode.Conflict);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsync($"/api/attention/batch/{failed.Id}/acknowledge", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await otherCapability.PostAsync($"/api/attention/batch/{failed.Id}/acknowledge", null, Ct)).StatusCode);
+        await using var db = await factory.CreateDbContextAsync(Ct);
+        Assert.False(await db.AttentionAcknowledgements.AnyAsync(a => a.SubjectId == failed.Id || a.SubjectId == succeeded.Id, Ct));
+        Assert.Equal(AuditOutcomes.Refused, (await db.AuditEntries.SingleAsync(e => e.Action == AuditActions.AttentionAcknowledge && e.TargetId == succeeded.Id, Ct)).Outcome);
     }
 
     [Fact]

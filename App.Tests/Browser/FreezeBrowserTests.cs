@@ -16,12 +16,13 @@ public sealed class FreezesSettingsPage(IPage page) : BasePage(page)
 
     private ILocator Field(string testId) => Page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
 
-    /// <summary>A one-off freeze from <paramref name="start"/> to <paramref name="end"/> (UTC) for the given components.</summary>
-    public async Task CreateOnceAsync(string name, DateTime start, DateTime end, string components)
+    /// <summary>A one-off freeze from <paramref name="start"/> to <paramref name="end"/> (wall-clock times in <paramref name="timeZone"/>) for the given components.</summary>
+    public async Task CreateOnceAsync(string name, DateTime start, DateTime end, string components, string timeZone = "UTC")
     {
         await Save.WaitForAsync(); // typed text is only kept once the circuit is interactive
         await Field("freeze-name").FillAsync(name);
         await Field("freeze-kind-once").CheckAsync();
+        await Field("freeze-timezone").FillAsync(timeZone);
         await Field("freeze-starts-at").FillAsync(start.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture));
         await Field("freeze-ends-at").FillAsync(end.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture));
         await Field("freeze-components").FillAsync(components);
@@ -45,8 +46,11 @@ public sealed class FreezeBrowserTests(AppFixture fixture, BrowserFixture browse
         var settings = new FreezesSettingsPage(await LoginPage.SignedInAsync(browser, fixture.App, "/settings/freezes"));
         try
         {
-            await settings.CreateOnceAsync(name, now.AddMinutes(-10), now.AddHours(2), job);
+            // Entered as Berlin wall-clock times, as a person there would.
+            var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+            await settings.CreateOnceAsync(name, TimeZoneInfo.ConvertTimeFromUtc(now.AddMinutes(-10), berlin), TimeZoneInfo.ConvertTimeFromUtc(now.AddHours(2), berlin), job, "Europe/Berlin");
             await Assertions.Expect(settings.Row(name)).ToContainTextAsync("in effect until");
+            await Assertions.Expect(settings.Row(name)).ToContainTextAsync("Europe/Berlin");
             await Assertions.Expect(settings.Row(name)).ToContainTextAsync($"components {job}");
             await settings.ScreenshotAsync("freezes-light");
 

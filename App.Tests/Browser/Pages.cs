@@ -10,7 +10,7 @@ public abstract class BasePage(IPage page)
 
     /// <summary>Waits until the Blazor circuit is connected, so clicks are not lost.</summary>
     public Task WaitUntilInteractiveAsync() =>
-        Page.Locator("[data-testid=live-indicator]:has-text('live'), body[data-interactive]").First.WaitForAsync();
+        Page.Locator("[data-testid=live-indicator]:has-text('live'), .mud-main-content[data-interactive]").First.WaitForAsync();
 
     public Task ScreenshotAsync(string name) =>
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.PathFor(name), FullPage = true });

@@ -21,6 +21,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
         Services.AddSingleton(data.Get<ChangeService>());
         Services.AddSingleton<TimeProvider>(data.Clock);
         Services.AddSingleton<Dashboard.App.Realtime.SharedLanes>();
+        Services.AddSingleton<LanePictures>();
     }
 
     [Fact]
@@ -85,8 +86,10 @@ public sealed class ChangesComponentsTests : MudBunitContext
             StartedAt = now.AddMinutes(-startedMinutesAgo), EndedAt = endedMinutesAgo is { } e ? now.AddMinutes(-e) : null, Hosts = ["h"],
         };
 
+        Services.AddSingleton<LanePictures>();
+        IReadOnlyList<Change> changes = [Make("billing", ChangeStatuses.InProgress, 30, null), Make("billing", ChangeStatuses.Success, 200, 190), Make("search", ChangeStatuses.Failure, 60, 50)];
         var cut = Render<ChangeLanes>(p => p
-            .Add(x => x.Changes, [Make("billing", ChangeStatuses.InProgress, 30, null), Make("billing", ChangeStatuses.Success, 200, 190), Make("search", ChangeStatuses.Failure, 60, 50)])
+            .Add(x => x.Changes, changes)
             .Add(x => x.Now, now)
             .Add(x => x.Window, TimeSpan.FromHours(6)));
 
@@ -94,6 +97,32 @@ public sealed class ChangesComponentsTests : MudBunitContext
         var running = cut.Find("[data-testid=lane-bar][data-status=in_progress]");
         Assert.Equal("100%", AddPercent(running.GetAttribute("x"), running.GetAttribute("width")));
         Assert.Equal("#d32f2f", cut.Find("[data-testid=lane-bar][data-status=failure]").GetAttribute("fill"));
+        Assert.Equal($"/changes?change={changes[2].Id}", cut.Find("[data-testid=lane-bar][data-status=failure]").ParentElement!.GetAttribute("href"));
+
+        // A second page showing the same changes at the same moment gets the same picture, not a new one.
+        var second = Render<ChangeLanes>(p => p.Add(x => x.Changes, changes).Add(x => x.Now, now).Add(x => x.Window, TimeSpan.FromHours(6)));
+        Assert.Equal(cut.Markup, second.Markup);
+        Assert.Equal(1, Services.GetRequiredService<LanePictures>().Drawn);
+        // The next moment is a new picture.
+        Render<ChangeLanes>(p => p.Add(x => x.Changes, changes).Add(x => x.Now, now + LanePictures.Resolution).Add(x => x.Window, TimeSpan.FromHours(6)));
+        Assert.Equal(2, Services.GetRequiredService<LanePictures>().Drawn);
+    }
+
+    [Fact]
+    public void ChangeLanes_ShowsComponentNamesAndVersionsAsText_NeverAsMarkup()
+    {
+        var now = new DateTime(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
+        Services.AddSingleton<LanePictures>();
+        var hostile = "<img src=x onerror=alert(1)>";
+        IReadOnlyList<Change> changes = [new() { Id = Guid.CreateVersion7(), Component = hostile, Version = "\"><script>x()</script>", MatchKey = "k",
+            Status = ChangeStatuses.Success, StartedAt = now.AddMinutes(-10), EndedAt = now.AddMinutes(-5), Hosts = ["<b>h</b>"] }];
+
+        var cut = Render<ChangeLanes>(p => p.Add(x => x.Changes, changes).Add(x => x.Now, now));
+
+        Assert.Empty(cut.FindAll("img, script, b"));
+        Assert.Equal(hostile, cut.Find("[data-testid=lane]").GetAttribute("data-component"));
+        Assert.Equal(hostile, cut.Find("[data-testid=lane] .lane-label").TextContent);
+        Assert.Contains("<script>x()</script>", cut.Find("[data-testid=lane-bar] title").TextContent, StringComparison.Ordinal);
     }
 
     private static string AddPercent(string? x, string? width) =>

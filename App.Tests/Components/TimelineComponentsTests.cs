@@ -24,6 +24,7 @@ public sealed class TimelineComponentsTests : MudBunitContext
         Services.AddSingleton(data.Get<Dashboard.Data.Changes.ChangeService>());
         Services.AddSingleton<TimeProvider>(data.Clock);
         Services.AddSingleton<Dashboard.App.Realtime.SharedLanes>();
+        Services.AddSingleton<LanePictures>();
         Services.AddSingleton<TimelineRows>();
     }
 

@@ -53,6 +53,22 @@ public sealed class WebhooksPageTests : MudBunitContext
     }
 
     [Fact]
+    public async Task Create_ShowsWhyAPrivateAddressIsRefused_ByTheUrl()
+    {
+        await using var data = await DataServices.MigratedAsync(settings: new Dictionary<string, string?> { ["Dashboard:Webhooks:AllowPrivateAddresses"] = "false" });
+        Services.AddSingleton(data.Get<WebhookService>());
+        AddAuthorization().SetAuthorized("admin");
+        var cut = RenderWithProviders<WebhooksPage>();
+
+        cut.Find("input[data-testid=webhook-name]").Input("metadata");
+        cut.Find("input[data-testid=webhook-url]").Input("http://169.254.169.254/latest/meta-data/");
+        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-create]").Click());
+
+        cut.WaitForAssertion(() => Assert.Contains("may only reach public addresses", cut.Markup, StringComparison.Ordinal));
+        Assert.Empty(await data.Get<WebhookService>().ListAsync(Ct));
+    }
+
+    [Fact]
     public async Task Log_ShowsTheReceiversAnswerAsText_NeverAsMarkup()
     {
         await using var data = await DataServices.MigratedAsync();

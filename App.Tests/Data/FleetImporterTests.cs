@@ -26,6 +26,10 @@ public sealed class FleetImporterTests
         // The demo fleet has one device of its own there.
         Assert.Equal((8, 1, 7, 0.04), (sjc1.Total, sjc1.Used, sjc1.Available, sjc1.SpotPrice));
         Assert.Equal("default", (await db.Projects.SingleAsync(p => p.Name == "Default", ct)).Slug);
+        // The one timeline entry says what the first import added, in English plurals.
+        var details = (await db.Timeline.SingleAsync(e => e.Title.StartsWith("Fleet imported"), ct)).Details;
+        Assert.Contains($"{first.Facilities} facilities added", details, StringComparison.Ordinal);
+        Assert.Contains($"{first.Devices} devices added", details, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -45,6 +45,52 @@ public sealed class FreezeComponentsTests : MudBunitContext
     }
 
     [Fact]
+    public async Task Page_SavesAOneOffFreezeInATimeZone_AsUtcInstants_AndShowsItInThatZone()
+    {
+        await using var data = await ServicesAsync();
+        AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin);
+        var cut = RenderWithProviders<FreezesPage>();
+
+        cut.Find("input[data-testid=freeze-name]").Input("Holidays");
+        await cut.InvokeAsync(() => cut.Find("input[data-testid=freeze-kind-once]").Click());
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("input[data-testid=freeze-starts-at]")));
+        cut.Find("input[data-testid=freeze-timezone]").Input("Europe/Berlin");
+        cut.Find("input[data-testid=freeze-starts-at]").Input("2026-12-24T18:00");
+        cut.Find("input[data-testid=freeze-ends-at]").Input("2026-12-27T08:00");
+        Assert.Contains("Start (Europe/Berlin)", cut.Markup, StringComparison.Ordinal);
+        await cut.InvokeAsync(() => cut.Find("[data-testid=freeze-create]").Click());
+
+        var stored = Assert.Single(await data.Get<FreezeService>().ListAsync(Ct)).Freeze;
+        // Berlin is UTC+1 in December.
+        Assert.Equal(("once", new DateTime(2026, 12, 24, 17, 0, 0), new DateTime(2026, 12, 27, 7, 0, 0), "Europe/Berlin"),
+            (stored.Kind, stored.StartsAt, stored.EndsAt, stored.TimeZone));
+        var row = cut.WaitForElement("[data-testid=freeze-row]");
+        Assert.Contains("2026-12-24 18:00 – 2026-12-27 08:00 Europe/Berlin", row.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_ReadsAOneOffWindowInItsZone_AcrossDst_AndRefusesAnOffsetBesideAZone()
+    {
+        var now = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        FreezeRequest Once(string starts, string ends, string? zone) => new()
+        {
+            Name = "x", Kind = FreezeKinds.Once, TimeZone = zone,
+            StartsAt = DateTimeOffset.Parse(starts, System.Globalization.CultureInfo.InvariantCulture),
+            EndsAt = DateTimeOffset.Parse(ends, System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        var summer = FreezeValidator.Validate(Once("2026-07-01T12:00Z", "2026-07-01T14:00Z", "Europe/Berlin"), now);
+        var utc = FreezeValidator.Validate(Once("2026-07-01T12:00+02:00", "2026-07-01T14:00+02:00", null), now);
+        var offset = Assert.Throws<Dashboard.Data.ValidationException>(() => FreezeValidator.Validate(Once("2026-07-01T12:00+02:00", "2026-07-01T14:00+02:00", "Europe/Berlin"), now));
+        var unknown = Assert.Throws<Dashboard.Data.ValidationException>(() => FreezeValidator.Validate(Once("2026-07-01T12:00Z", "2026-07-01T14:00Z", "Mars/Olympus"), now));
+
+        Assert.Equal((new DateTime(2026, 7, 1, 10, 0, 0), new DateTime(2026, 7, 1, 12, 0, 0)), (summer.StartsAt, summer.EndsAt));
+        Assert.Equal((new DateTime(2026, 7, 1, 10, 0, 0), (string?)null), (utc.StartsAt, utc.TimeZone));
+        Assert.Equal("startsAt", offset.Field);
+        Assert.Equal("timeZone", unknown.Field);
+    }
+
+    [Fact]
     public async Task Page_ShowsTheServicesMessageByTheTimeZone_AndStoresNothing()
     {
         await using var data = await ServicesAsync();

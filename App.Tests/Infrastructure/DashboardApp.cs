@@ -36,6 +36,8 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
             // Tests watch their own work; the demo activity generator is tested on its own (DemoActivityTests).
             ["Dashboard:Demo:Activity"] = "false",
             ["Dashboard:Provisioner:DelayMs"] = "150",
+            // Test receivers listen on loopback; the guard against private addresses is tested on its own (WebhookAddressTests).
+            ["Dashboard:Webhooks:AllowPrivateAddresses"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         UseKestrel(port);

@@ -18,7 +18,12 @@ public sealed class DataServices : IAsyncDisposable
     public DataServices(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Dashboard:DataDirectory"] = _directory.Path })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Dashboard:DataDirectory"] = _directory.Path,
+                // Test receivers listen on loopback (see DashboardApp).
+                ["Dashboard:Webhooks:AllowPrivateAddresses"] = "true",
+            })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection()

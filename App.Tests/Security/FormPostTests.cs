@@ -29,8 +29,6 @@ public sealed class FormPostTests : IAsyncLifetime
     [Theory]
     [InlineData("/account/login", null)]
     [InlineData("/account/login", "not-a-real-antiforgery-token")]
-    [InlineData("/logout", null)]
-    [InlineData("/logout", "not-a-real-antiforgery-token")]
     [InlineData("/login", null)]
     public async Task FormPost_Answers400WithAPlainMessage_WhenTheAntiforgeryTokenIsMissingOrWrong(string path, string? antiforgery)
     {
@@ -45,6 +43,28 @@ public sealed class FormPostTests : IAsyncLifetime
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
         Assert.Contains("reload", body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(response.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("dashboard.auth", StringComparison.Ordinal)));
+        Assert.Empty(_app.Logs.Entries);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("stale-antiforgery-token-from-before-a-restart")]
+    public async Task Logout_SignsOutAndGoesToTheLoginPage_EvenWithAStaleOrMissingAntiforgeryToken(string? antiforgery)
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _app.BaseAddress };
+        await SignIn.AsAdminAsync(client, Ct);
+        using (var before = await client.GetAsync("/", Ct)) Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        var fields = new Dictionary<string, string>();
+        if (antiforgery is not null) fields["__RequestVerificationToken"] = antiforgery;
+
+        using var response = await client.PostAsync("/logout", new FormUrlEncodedContent(fields), Ct);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/login", response.Headers.Location?.OriginalString);
+        Assert.Contains(response.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("dashboard.auth=;", StringComparison.Ordinal)));
+        using var after = await client.GetAsync("/", Ct);
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains("/login", after.Headers.Location?.ToString(), StringComparison.Ordinal);
         Assert.Empty(_app.Logs.Entries);
     }
 

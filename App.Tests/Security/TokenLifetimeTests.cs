@@ -3,19 +3,24 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dashboard.App.Auth;
+using Dashboard.App.Realtime;
+using Dashboard.App.Tests.Browser;
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.App.Tests.Rollouts;
 using Dashboard.Data;
 using Dashboard.Data.Auth;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Playwright;
 
 namespace Dashboard.App.Tests.Security;
 
 /// <summary>Token expiry, revocation of sessions derived from a token, device tokens, and secrets kept out of the logs.</summary>
 [Collection(AppCollection.Name)]
-public sealed class TokenLifetimeTests : IAsyncLifetime
+public sealed class TokenLifetimeTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly TempDirectory _data = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
@@ -93,6 +98,64 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
         using var after = await screen.GetAsync("/kiosk", Ct);
         Assert.Contains("data-testid=\"kiosk-signed-out\"", await after.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Contains(after.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("dashboard.auth=;", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task RevokingAToken_ClosesItsOpenHubConnections_WithinAMinute()
+    {
+        var (id, secret) = await CreateTokenAsync("hub-revoked", ApiScopes.Read);
+        var (_, kept) = await CreateTokenAsync("hub-kept", ApiScopes.Read);
+        await using var revoked = Hub(secret);
+        await using var other = Hub(kept);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        revoked.Closed += e =>
+        {
+            closed.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        await revoked.StartAsync(Ct);
+        await other.StartAsync(Ct);
+        await TrackedAsync(2);
+
+        using (var admin = _app.ApiClient())
+        using (var revoke = await admin.DeleteAsync($"/api/tokens/{id}", Ct))
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HubConnectionState.Connected, revoked.State);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        Assert.Equal(HubConnectionState.Disconnected, revoked.State);
+        Assert.Equal(HubConnectionState.Connected, other.State);
+        Assert.Equal(1, _app.Service<TokenConnections>().Count);
+    }
+
+    [Fact]
+    public async Task RevokingAKioskToken_SignsItsOpenScreenOut_WithinAMinute()
+    {
+        var (id, secret) = await CreateTokenAsync("wall-open", ApiScopes.Kiosk);
+        var kiosk = await KioskPage.SignedInAsync(browser, _app, secret);
+        await TrackedAsync(1);
+
+        using (var admin = _app.ApiClient())
+        using (var revoke = await admin.DeleteAsync($"/api/tokens/{id}", Ct))
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+
+        // The circuit's connection is closed; it reconnects without the (now refused) kiosk cookie and shows the sign-out.
+        await Assertions.Expect(kiosk.Page.Locator("[data-testid=kiosk-signed-out]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await kiosk.Page.Context.CloseAsync();
+    }
+
+    private HubConnection Hub(string token) => new HubConnectionBuilder()
+        .WithUrl(new Uri(_app.BaseAddress, TimelineHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+        .Build();
+
+    /// <summary>The server tracks a connection just after its handshake; the test acts once it has.</summary>
+    private async Task TrackedAsync(int count)
+    {
+        var connections = _app.Service<TokenConnections>();
+        for (var i = 0; connections.Count < count && i < 200; i++) await Task.Delay(25, Ct);
+        Assert.Equal(count, connections.Count);
     }
 
     [Fact]

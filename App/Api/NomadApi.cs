@@ -253,6 +253,9 @@ public static class NomadApi
 
     private static async Task<IResult> ReportHealthAsync(string allocationId, HttpContext http, DeploymentService deployments, CancellationToken ct)
     {
+        // An agent's token limited to some namespaces reports only for allocations in them, as for every Nomad write.
+        if (NomadAcl.Policy(http.User) is not null && await deployments.AllocationNamespaceAsync(allocationId, ct) is { } ns)
+            NomadAcl.Require(http, ns, NamespacePolicy.SubmitJob);
         var body = await NomadRequestReader.ReadBodyAsync(http.Request, ct);
         var healthy = NomadRequestReader.Bool(body, "Healthy", "Healthy") ?? throw new ValidationException("Healthy", "Healthy (true or false) must be specified");
         return Write(http, await deployments.ReportAllocationHealthAsync(allocationId, healthy, http.User.ActorName(), ct));

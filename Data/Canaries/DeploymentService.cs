@@ -149,6 +149,13 @@ public sealed class DeploymentService(
         return await db.CanaryDeployments.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, ct);
     }
 
+    /// <summary>The namespace allocation <paramref name="allocationId"/> runs in, for the caller's namespace policy; null when there is no such allocation.</summary>
+    public async Task<string?> AllocationNamespaceAsync(string allocationId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.CanaryAllocations.AsNoTracking().Where(a => a.Id == allocationId).Select(a => a.Namespace).FirstOrDefaultAsync(ct);
+    }
+
     public async Task<List<CanaryAllocation>> AllocationsAsync(string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -167,20 +167,20 @@ public sealed class FleetImporter(IDbContextFactory<DashboardDbContext> dbFactor
             if (inUse > c.Total) parts.Add($"over-committed: {inUse} in use");
             if (parts.Count > 0) changes.Add($"{c.FacilityCode} {c.PlanSlug} {string.Join(", ", parts)}");
         }
-        foreach (var (name, entries) in new (string, IEnumerable<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry>)[]
+        foreach (var (one, many, entries) in new (string, string, IEnumerable<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry>)[]
         {
-            ("project", db.ChangeTracker.Entries<Project>()),
-            ("plan", db.ChangeTracker.Entries<Plan>()),
-            ("operating system", db.ChangeTracker.Entries<OperatingSystem>()),
-            ("facility", db.ChangeTracker.Entries<Facility>()),
-            ("device", db.ChangeTracker.Entries<Device>()),
+            ("project", "projects", db.ChangeTracker.Entries<Project>()),
+            ("plan", "plans", db.ChangeTracker.Entries<Plan>()),
+            ("operating system", "operating systems", db.ChangeTracker.Entries<OperatingSystem>()),
+            ("facility", "facilities", db.ChangeTracker.Entries<Facility>()),
+            ("device", "devices", db.ChangeTracker.Entries<Device>()),
         })
         {
             var list = entries.ToList();
             var added = list.Count(e => e.State == EntityState.Added);
             var modified = list.Count(e => e.State == EntityState.Modified);
-            if (added > 0) changes.Add($"{added} {name}{(added == 1 ? "" : "s")} added");
-            if (modified > 0) changes.Add($"{modified} {name}{(modified == 1 ? "" : "s")} changed");
+            if (added > 0) changes.Add($"{added} {(added == 1 ? one : many)} added");
+            if (modified > 0) changes.Add($"{modified} {(modified == 1 ? one : many)} changed");
         }
         return changes;
     }

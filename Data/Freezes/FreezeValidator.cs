@@ -47,6 +47,14 @@ public static class FreezeValidator
             case FreezeKinds.Once:
                 if (request.StartsAt is not { } starts) throw new ValidationException("startsAt", "A one-off freeze needs a start.");
                 if (request.EndsAt is not { } ends) throw new ValidationException("endsAt", "A one-off freeze needs an end.");
+                if (!string.IsNullOrWhiteSpace(request.TimeZone))
+                {
+                    var onceZone = Zone(request.TimeZone);
+                    starts = WallClock(starts, onceZone, "startsAt");
+                    ends = WallClock(ends, onceZone, "endsAt");
+                    // Kept to show the window as it was entered; the instants are what the calendar uses.
+                    freeze.TimeZone = onceZone.Id;
+                }
                 if (ends <= starts) throw new ValidationException("endsAt", "The end must be after the start.");
                 if (ends.UtcDateTime <= now) throw new ValidationException("endsAt", "The end is in the past; this freeze would never apply.");
                 if (ends - starts > MaxOnce) throw new ValidationException("endsAt", $"A one-off freeze lasts at most {MaxOnce.TotalDays:0} days.");
@@ -54,10 +62,8 @@ public static class FreezeValidator
                 freeze.EndsAt = ends.UtcDateTime;
                 break;
             case FreezeKinds.Weekly:
-                var zone = request.TimeZone?.Trim();
-                if (string.IsNullOrEmpty(zone)) throw new ValidationException("timeZone", "A weekly freeze needs a time zone (an IANA id such as Europe/Berlin).");
-                if (!FreezeCalendar.TryZone(zone, out var found)) throw new ValidationException("timeZone", $"Unknown time zone '{zone}'; use an IANA id such as Europe/Berlin or UTC.");
-                freeze.TimeZone = found.Id;
+                if (string.IsNullOrWhiteSpace(request.TimeZone)) throw new ValidationException("timeZone", "A weekly freeze needs a time zone (an IANA id such as Europe/Berlin).");
+                freeze.TimeZone = Zone(request.TimeZone).Id;
                 freeze.StartDay = Day(request.StartDay, "startDay");
                 freeze.StartTime = Time(request.StartTime, "startTime");
                 freeze.EndDay = Day(request.EndDay, "endDay");
@@ -73,6 +79,20 @@ public static class FreezeValidator
         freeze.Components = Distinct(request.Components, "components");
         return freeze;
     }
+
+    private static TimeZoneInfo Zone(string zone) =>
+        FreezeCalendar.TryZone(zone, out var found)
+            ? found
+            : throw new ValidationException("timeZone", $"Unknown time zone '{zone.Trim()}'; use an IANA id such as Europe/Berlin or UTC.");
+
+    /// <summary>
+    /// A one-off freeze's start or end given with a time zone is a wall-clock time there (the form's
+    /// date and time fields); an offset as well would say two different things.
+    /// </summary>
+    private static DateTimeOffset WallClock(DateTimeOffset value, TimeZoneInfo zone, string field) =>
+        value.Offset == TimeSpan.Zero
+            ? new DateTimeOffset(FreezeCalendar.ToUtc(value.DateTime, zone), TimeSpan.Zero)
+            : throw new ValidationException(field, $"With a time zone, give {field} as a time in that zone without an offset (such as 2026-12-24T18:00).");
 
     private static DayOfWeek Day(string? value, string field)
     {
@@ -100,10 +120,17 @@ public static class FreezeValidator
         return list;
     }
 
-    /// <summary>How a window reads to a person: "Fri 16:00 – Mon 08:00 Europe/Berlin" or the two UTC times.</summary>
-    public static string Describe(Freeze f) => f.Kind == FreezeKinds.Weekly
-        ? $"Every {Short(f.StartDay)} {f.StartTime:HH\\:mm} – {Short(f.EndDay)} {f.EndTime:HH\\:mm} {f.TimeZone}"
-        : $"{f.StartsAt:yyyy-MM-dd HH:mm} – {f.EndsAt:yyyy-MM-dd HH:mm} UTC";
+    /// <summary>
+    /// How a window reads to a person: "Fri 16:00 – Mon 08:00 Europe/Berlin", or a one-off window's two
+    /// times in the zone it was entered in (UTC when none).
+    /// </summary>
+    public static string Describe(Freeze f)
+    {
+        if (f.Kind == FreezeKinds.Weekly) return $"Every {Short(f.StartDay)} {f.StartTime:HH\\:mm} – {Short(f.EndDay)} {f.EndTime:HH\\:mm} {f.TimeZone}";
+        if (!FreezeCalendar.TryZone(f.TimeZone, out var zone)) return $"{f.StartsAt:yyyy-MM-dd HH:mm} – {f.EndsAt:yyyy-MM-dd HH:mm} UTC";
+        DateTime? Local(DateTime? utc) => utc is { } u ? TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(u, DateTimeKind.Utc), zone) : null;
+        return $"{Local(f.StartsAt):yyyy-MM-dd HH:mm} – {Local(f.EndsAt):yyyy-MM-dd HH:mm} {zone.Id}";
+    }
 
     private static string Short(DayOfWeek? day) => day?.ToString()[..3] ?? "?";
 

@@ -9,7 +9,7 @@ namespace Dashboard.Data.Webhooks;
 public sealed record WebhookAttempt(bool Succeeded, int? StatusCode, string? Error);
 
 /// <summary>
-/// Sends one signed delivery. Redirects are not followed (a 3xx is a failure), every attempt is
+/// Sends one signed delivery, only to addresses <see cref="WebhookAddresses"/> allows. Redirects are not followed (a 3xx is a failure), every attempt is
 /// bounded in time, and at most <see cref="MaxConcurrent"/> sends run at once, so a slow or dead
 /// receiver holds few job workers and never the dashboard.
 /// </summary>
@@ -25,22 +25,23 @@ public sealed class WebhookSender : IDisposable
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        UseCookies = false,
-    })
-    {
-        Timeout = Timeout,
-    };
+    private readonly HttpClient _http;
     private readonly SemaphoreSlim _slots = new(MaxConcurrent, MaxConcurrent);
     private readonly TimeProvider _clock;
 
-    public WebhookSender(TimeProvider clock)
+    public WebhookSender(TimeProvider clock, WebhookAddresses addresses)
     {
         _clock = clock;
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            UseCookies = false,
+        };
+        // Checked on every connection, not only at registration: the receiver's name may resolve elsewhere by now.
+        if (!addresses.AllowPrivate) handler.ConnectCallback = (context, ct) => addresses.ConnectAsync(context.DnsEndPoint, ct);
+        _http = new HttpClient(handler) { Timeout = Timeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Dashboard-Webhooks/1.0");
     }
 

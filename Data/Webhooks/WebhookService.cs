@@ -66,12 +66,14 @@ public static class WebhookValidator
 }
 
 /// <summary>Register, list and remove webhooks, read their delivery log, send a test event.</summary>
-public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFactory, WebhookOutbox outbox, IWorkScheduler scheduler, TimeProvider clock, AuditLog audit)
+public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFactory, WebhookOutbox outbox, IWorkScheduler scheduler, TimeProvider clock, AuditLog audit,
+    WebhookAddresses addresses)
 {
     public async Task<CreatedWebhook> CreateAsync(WebhookRequest request, string? actor, CancellationToken ct = default)
     {
         audit.Attempt(AuditActions.WebhookCreate, AuditTargets.Webhook, request.Name);
         var webhook = WebhookValidator.Validate(request, out var secret);
+        await addresses.CheckAsync(new Uri(webhook.Url), ct);
         webhook.Id = Guid.CreateVersion7();
         webhook.CreatedAt = clock.GetUtcNow().UtcDateTime;
         webhook.CreatedBy = actor;

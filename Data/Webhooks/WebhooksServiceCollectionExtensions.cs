@@ -1,5 +1,7 @@
 using Dashboard.Data.Work;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Data.Webhooks;
 
@@ -7,6 +9,8 @@ public static class WebhooksServiceCollectionExtensions
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
+        services.TryAddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(WebhookSettings.Section).Get<WebhookSettings>() ?? new WebhookSettings());
+        services.AddSingleton<WebhookAddresses>();
         services.AddSingleton<WebhookOutbox>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookService>();

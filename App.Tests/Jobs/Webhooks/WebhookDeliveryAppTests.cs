@@ -100,6 +100,40 @@ public sealed class WebhookDeliveryAppTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/webhooks", ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task PrivateAddresses_AreRefusedAtRegistrationInJson_AndAtDelivery_WhenNotAllowed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        using var receiver = new WebhookReceiver().Start();
+        await using var app = new DashboardApp(data.Path, new Dictionary<string, string?> { ["Dashboard:Webhooks:AllowPrivateAddresses"] = "false" }).Start();
+        using var admin = app.ApiClient();
+
+        var refused = await admin.PostAsJsonAsync("/api/webhooks", new { name = "internal", url = receiver.Url }, ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var error = await refused.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal("url", error.GetProperty("field").GetString());
+        Assert.Contains("private address", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // Registered while its name resolved to a public address; by delivery it resolves to loopback.
+        var webhook = WebhookValidator.Validate(new WebhookRequest("rebound", $"http://localhost:{receiver.Port}/hook", Secret), out _);
+        webhook.Id = Guid.NewGuid();
+        await using (var db = await app.Service<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct))
+        {
+            db.Webhooks.Add(webhook);
+            await db.SaveChangesAsync(ct);
+        }
+        app.Service<WebhookOutbox>().Invalidate();
+        using (var test = await admin.PostAsync($"/api/webhooks/{webhook.Id}/test", null, ct))
+            Assert.True(test.IsSuccessStatusCode, await test.Content.ReadAsStringAsync(ct));
+
+        await AttemptsAsync(app, 1, ct);
+        var log = await admin.GetFromJsonAsync<JsonElement>($"/api/webhooks/{webhook.Id}/deliveries", ct);
+        Assert.Contains("private address", log.ToString(), StringComparison.Ordinal);
+        Assert.Empty(receiver.All);
+    }
+
     private static Task AttemptsAsync(DashboardApp app, int attempts, CancellationToken ct) => WaitAsync(async () =>
     {
         await using var db = await app.Service<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct);
