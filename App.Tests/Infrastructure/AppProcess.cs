@@ -10,6 +10,7 @@ public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<string> _output = [];
+    private bool _disposed;
 
     private AppProcess(Process process, Uri baseAddress)
     {
@@ -19,10 +20,17 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>When the process was started (UTC), the origin for "how long until it works again".</summary>
+    public DateTime StartedAt { get; private init; }
+
+    /// <summary>When it logged that it listens (UTC).</summary>
+    public DateTime ListeningAt { get; private set; }
+
     /// <summary>Starts the app with these settings (<c>Dashboard:X</c> keys) and returns once it listens.</summary>
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string?> settings)
+    /// <param name="port">The loopback port, for a restart that clients should find where they left it; a free one when null.</param>
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string?> settings, int? port = null)
     {
-        var port = DashboardApp.FreeLoopbackPort();
+        port ??= DashboardApp.FreeLoopbackPort();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -38,14 +46,19 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["Dashboard__Demo__Activity"] = "false";
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
+        var started = DateTime.UtcNow;
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}")) { StartedAt = started };
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLine(string? line)
         {
             if (line is null) return;
             lock (app._output) app._output.Add(line);
-            if (line.Contains("Now listening on", StringComparison.Ordinal)) listening.TrySetResult();
+            if (line.Contains("Now listening on", StringComparison.Ordinal))
+            {
+                app.ListeningAt = DateTime.UtcNow;
+                listening.TrySetResult();
+            }
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -70,7 +83,8 @@ public sealed class AppProcess : IAsyncDisposable
     public HttpClient ApiClient(string header = "X-Auth-Token")
     {
         var client = new HttpClient { BaseAddress = BaseAddress };
-        client.DefaultRequestHeaders.Add(header, DashboardApp.BootstrapToken);
+        if (header == "Authorization") client.DefaultRequestHeaders.Authorization = new("Bearer", DashboardApp.BootstrapToken);
+        else client.DefaultRequestHeaders.Add(header, DashboardApp.BootstrapToken);
         return client;
     }
 
@@ -83,6 +97,8 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited) await KillAsync();
         _process.Dispose();
     }

@@ -14,12 +14,15 @@ public sealed class MenderTestDevice : IDisposable
 {
     private readonly AsymmetricAlgorithm _key;
     private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
 
-    public MenderTestDevice(Uri server, string? mac = null, bool ecdsa = false)
+    /// <param name="http">A client to share (thousands of devices, one connection pool); its base address is the server.</param>
+    public MenderTestDevice(Uri server, string? mac = null, bool ecdsa = false, HttpClient? http = null)
     {
         Mac = mac ?? RandomMac();
         _key = ecdsa ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : RSA.Create(2048);
-        _http = new HttpClient { BaseAddress = server };
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient { BaseAddress = server };
     }
 
     public string Mac { get; }
@@ -89,7 +92,7 @@ public sealed class MenderTestDevice : IDisposable
     public void Dispose()
     {
         _key.Dispose();
-        _http.Dispose();
+        if (_ownsHttp) _http.Dispose();
     }
 
     /// <summary>Forces HttpClient to stream without a length, as the daemon's local proxy does.</summary>
