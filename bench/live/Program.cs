@@ -177,8 +177,9 @@ static double P(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN
     var stat = File.ReadAllText($"/proc/{pid}/stat");
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     var ticks = long.Parse(fields[11], inv) + long.Parse(fields[12], inv);
-    var rss = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-    return (ticks / 100.0, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], inv));
+    // A process that has exited but not been reaped (a zombie) has no VmRSS line: it holds no memory.
+    var rss = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+    return (ticks / 100.0, rss is null ? 0 : long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], inv));
 }
 
 // The browser's cost: every process below this driver (Playwright's node driver and Chromium's processes).
