@@ -84,6 +84,27 @@ public sealed class LiveFeedTests
     }
 
     [Fact]
+    public async Task Feed_ThatFoldsOnlyBecauseMoreArriveThanThePageShows_IsLive_NotCatchingUp()
+    {
+        var clock = new FakeTimeProvider();
+        var notifier = new TimelineNotifier();
+        var page = new Page();
+        using var feed = new LiveFeed(page.DeliverAsync, capacity: 3, clock).Listen(notifier).Start();
+        notifier.Publish([Entry(1)]);
+        await page.NextAsync();
+        feed.Acknowledge(feed.Sequence); // the browser applied it at once
+
+        // Ten arrive within one interval; the page shows three, so seven are folded, but it is not behind.
+        notifier.Publish([.. Enumerable.Range(2, 10).Select(id => Entry(id))]);
+        clock.Advance(LiveFeed.DefaultMinInterval);
+        var next = await page.NextAsync();
+        feed.Acknowledge(feed.Sequence);
+
+        Assert.Equal(7, next.Folded);
+        Assert.False(feed.CatchingUp);
+    }
+
+    [Fact]
     public async Task Feed_TestsTheFilterOnThePublishingThread_AndCarriesSignalledKeys()
     {
         var clock = new FakeTimeProvider();
