@@ -38,7 +38,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             ColorScheme = colorScheme,
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
-        context.SetDefaultTimeout(15_000);
+        // Actions and navigations (a sign-in hashes its password, a page load fetches every script) can take
+        // well over 15 s when a 2-core machine runs the suite beside other work; what a test asserts does not change.
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 
