@@ -62,11 +62,23 @@ public static class ActorContext
         {
             var name = user.Identity.Name ?? id;
             if (name.StartsWith("token:", StringComparison.Ordinal)) name = name["token:".Length..];
-            return new Actor(name, ActorKinds.Token, TokenId: int.TryParse(id[(id.IndexOf(':', StringComparison.Ordinal) + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var tokenId) ? tokenId : null,
-                RemoteAddress: address);
+            return new Actor(name, ActorKinds.Token, TokenId: TokenId(user), RemoteAddress: address);
         }
         return new Actor(user.Identity.Name ?? id, ActorKinds.Person, currentRole ?? user.FindFirstValue(ClaimTypes.Role),
             SessionId: user.FindFirstValue(SessionClaim), RemoteAddress: address);
+    }
+
+    /// <summary>The API token behind a principal: a token's own (<c>token:N</c>) or a kiosk cookie's (<c>kiosk:N</c>); null for people.</summary>
+    public static int? TokenId(ClaimsPrincipal? principal)
+    {
+        var id = principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        foreach (var prefix in (ReadOnlySpan<string>)["token:", "kiosk:"])
+        {
+            if (id is not null && id.StartsWith(prefix, StringComparison.Ordinal)
+                && int.TryParse(id.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var tokenId))
+                return tokenId;
+        }
+        return null;
     }
 
     /// <summary>A person's user id, when the principal is a person signed in with a cookie.</summary>

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Claims;
 using Dashboard.Data.Auth;
 using Microsoft.AspNetCore.SignalR;
 
@@ -18,24 +16,11 @@ public sealed class TokenConnections(TokenService tokens, ILogger<TokenConnectio
 
     private readonly ConcurrentDictionary<string, (int TokenId, HubCallerContext Context)> _open = new();
 
-    /// <summary>The API token behind a principal: a token's own (<c>token:N</c>) or a kiosk cookie's (<c>kiosk:N</c>); null for people.</summary>
-    public static int? TokenId(ClaimsPrincipal? principal)
-    {
-        var id = principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        foreach (var prefix in (ReadOnlySpan<string>)["token:", "kiosk:"])
-        {
-            if (id is not null && id.StartsWith(prefix, StringComparison.Ordinal)
-                && int.TryParse(id.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var tokenId))
-                return tokenId;
-        }
-        return null;
-    }
-
     public int Count => _open.Count;
 
     internal void Opened(HubCallerContext context)
     {
-        if (TokenId(context.User) is { } tokenId) _open[context.ConnectionId] = (tokenId, context);
+        if (ActorContext.TokenId(context.User) is { } tokenId) _open[context.ConnectionId] = (tokenId, context);
     }
 
     internal void Closed(HubCallerContext context) => _open.TryRemove(context.ConnectionId, out _);

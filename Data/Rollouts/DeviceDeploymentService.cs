@@ -155,26 +155,18 @@ public sealed class DeviceDeploymentService(
     /// Finishes the rollout if this device was the last one. The device's own change is committed
     /// already, so its answer must not fail for this: when the last reports arrive together, their
     /// finishes race (on PostgreSQL the loser's version check fails, and a 409 would tell the daemon
-    /// its deployment was aborted after its success was stored). A conflict is looked at once more;
-    /// anything else is left to the rollout's watcher, which finishes it on its next look.
+    /// its deployment was aborted after its success was stored). <see cref="RolloutService.FinishIfDoneAsync"/>
+    /// reads again on a conflict; what still fails is left to the rollout's watcher, which finishes it on its next look.
     /// </summary>
     private async Task FinishAfterDeviceAsync(string rolloutId)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await rollouts.FinishIfDoneAsync(rolloutId, CancellationToken.None);
-                return;
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < 2)
-            {
-            }
-            catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException or ConflictException)
-            {
-                logger.LogWarning(ex, "Rollout {Rollout}: finishing after a device's last report failed; the watcher finishes it.", rolloutId);
-                return;
-            }
+            await rollouts.FinishIfDoneAsync(rolloutId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException or ConflictException)
+        {
+            logger.LogWarning(ex, "Rollout {Rollout}: finishing after a device's last report failed; the watcher finishes it.", rolloutId);
         }
     }
 
