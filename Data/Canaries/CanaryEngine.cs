@@ -201,7 +201,7 @@ public sealed class CanaryEngine(SimulatedDriver driver, DeploymentStateMachine 
         {
             if (CanAutoPromote(d, mine)) Promote(w, d, d.TaskGroups.Keys, null);
             var nodes = await NodesAsync(w, d.Namespace, ct);
-            var hold = await freezes.HoldAsync(w.Db, FreezeTarget(d.Namespace, d.JobId), d.Id, ct);
+            var hold = await freezes.HoldAsync(w.Db, FreezeTarget(d.Namespace, d.JobId), d.Id, w.Now, ct);
             var held = false;
             foreach (var group in spec.TaskGroups)
                 held |= Reconcile(w, spec, d.JobVersion, group, d.TaskGroups.GetValueOrDefault(group.Name), d, allocs, nodes, NewId(), hold is not null);

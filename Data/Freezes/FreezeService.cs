@@ -172,11 +172,13 @@ public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactor
 
     /// <summary>
     /// A runner's question before it starts a phase or places the next allocations: the hold when a
-    /// freeze applies (ignoring freezes overridden for this subject), else null. Pure: nothing is written.
+    /// freeze applies at <paramref name="at"/> (ignoring freezes overridden for this subject), else null.
+    /// Pure: nothing is written. <paramref name="at"/> is the runner's own "now", the instant it records
+    /// the start at: read again here, a clock that moved meanwhile would start at a frozen instant.
     /// </summary>
-    public async Task<FreezeHold?> HoldAsync(DashboardDbContext db, FreezeTarget target, string subjectId, CancellationToken ct = default)
+    public async Task<FreezeHold?> HoldAsync(DashboardDbContext db, FreezeTarget target, string subjectId, DateTime at, CancellationToken ct = default)
     {
-        var outlook = Outlook(await ApplyingAsync(db, target, subjectId, ct), Now);
+        var outlook = Outlook(await ApplyingAsync(db, target, subjectId, ct), at);
         return outlook.Frozen ? new FreezeHold(outlook.Active[0].Freeze.Id, outlook.Active[0].Freeze.Name, outlook.Until!.Value) : null;
     }
 

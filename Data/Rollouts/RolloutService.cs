@@ -198,7 +198,7 @@ public sealed class RolloutService(
     {
         var due = rollout.Phases.OrderBy(p => p.Index).Where(p => p.StartedAt is null && p.StartAt <= now).ToList();
         if (due.Count == 0) return;
-        if (await freezes.HoldAsync(db, FreezeTarget(rollout.ArtifactName), rollout.Id, ct) is { } hold)
+        if (await freezes.HoldAsync(db, FreezeTarget(rollout.ArtifactName), rollout.Id, now, ct) is { } hold)
         {
             await freezes.RecordWaitAsync(db, RolloutStateMachine.Subject(rollout), hold, $"Rollout {rollout.Name}: phase {due[0].Index + 1} of {rollout.Phases.Count}", ct);
             scheduler.Schedule(PhaseItem(rollout, due[0]), hold.Until);
