@@ -90,6 +90,13 @@ public sealed class ChangesComponentsTests : MudBunitContext
         Status = TimelineStatuses.Succeeded, Title = change.Component + " succeeded", OccurredAt = change.EndedAt!.Value,
     };
 
+    private static async Task StoreAsync(DataServices data, IEnumerable<Change> changes)
+    {
+        await using var db = data.CreateDb();
+        db.Changes.AddRange(changes);
+        await db.SaveChangesAsync(Ct);
+    }
+
     private static string[] Components(IRenderedComponent<ChangesPage> cut) => [.. cut.FindAll("[data-testid=change-component]").Select(e => e.TextContent)];
 
     [Fact]
@@ -98,11 +105,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
         await using var data = await DataServices.MigratedAsync();
         UseDataServices(data);
         var start = data.Clock.GetUtcNow().UtcDateTime.AddHours(-1);
-        await using (var db = data.CreateDb())
-        {
-            db.Changes.AddRange(Enumerable.Range(0, 10).Select(i => Finished(start.AddSeconds(i), $"stored-{i}")));
-            await db.SaveChangesAsync(Ct);
-        }
+        await StoreAsync(data, Enumerable.Range(0, 10).Select(i => Finished(start.AddSeconds(i), $"stored-{i}")));
         var rows = Services.GetRequiredService<ChangeRows>();
         var cut = RenderWithProviders<ChangesPage>();
         cut.WaitForAssertion(() => Assert.Equal(10, cut.FindAll("[data-testid=change-row]").Count));
@@ -110,11 +113,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
 
         // A burst of 1,000 changes committed at once and published as the writer does after one commit.
         var burst = Enumerable.Range(1, 1000).Select(i => Finished(start.AddMinutes(1).AddSeconds(i), $"burst-{i}")).ToList();
-        await using (var db = data.CreateDb())
-        {
-            db.Changes.AddRange(burst);
-            await db.SaveChangesAsync(Ct);
-        }
+        await StoreAsync(data, burst);
         data.Get<TimelineNotifier>().Publish([.. burst.Select((c, i) => EntryFor(c, i + 1))]);
 
         cut.WaitForAssertion(() => Assert.Equal("burst-1000", Components(cut)[0]));
@@ -142,11 +141,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
         await using var data = await DataServices.MigratedAsync();
         UseDataServices(data);
         var start = data.Clock.GetUtcNow().UtcDateTime.AddHours(-1);
-        await using (var db = data.CreateDb())
-        {
-            db.Changes.AddRange(Enumerable.Range(0, 5).Select(i => Finished(start.AddSeconds(i), $"shared-{i}")));
-            await db.SaveChangesAsync(Ct);
-        }
+        await StoreAsync(data, Enumerable.Range(0, 5).Select(i => Finished(start.AddSeconds(i), $"shared-{i}")));
         var rows = Services.GetRequiredService<ChangeRows>();
 
         var first = RenderWithProviders<ChangesPage>();
