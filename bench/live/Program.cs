@@ -409,31 +409,8 @@ async Task TraceAsync(int count, int rate, int seconds)
     var pages = await OpenAsync(context, count, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]");
     await Task.Delay(2000);
     var path = Path.GetFullPath("bin/trace.json");
-    var cdp = await browser.NewBrowserCDPSessionAsync();
-    var complete = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-    cdp.Event("Tracing.tracingComplete").OnEvent += (_, e) => complete.TrySetResult(e!.Value.GetProperty("stream").GetString()!);
-    await cdp.SendAsync("Tracing.start", new Dictionary<string, object>
-    {
-        ["transferMode"] = "ReturnAsStream",
-        ["traceConfig"] = new Dictionary<string, object> { ["includedCategories"] = new[] { "devtools.timeline", "blink", "cc", "viz", "toplevel", "v8", "disabled-by-default-devtools.timeline" } },
-    });
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
-    var (sent, took) = await SendAsync(rate, seconds, offset);
-    await Task.Delay(1000);
-    await cdp.SendAsync("Tracing.end");
-    var stream = await complete.Task;
-    await using (var file = File.Create(path))
-    {
-        while (true)
-        {
-            var chunk = (await cdp.SendAsync("IO.read", new Dictionary<string, object> { ["handle"] = stream, ["size"] = 1 << 20 }))!.Value;
-            var data = chunk.GetProperty("data").GetString() ?? "";
-            var bytes = chunk.TryGetProperty("base64Encoded", out var b64) && b64.GetBoolean() ? Convert.FromBase64String(data) : Encoding.UTF8.GetBytes(data);
-            await file.WriteAsync(bytes);
-            if (chunk.GetProperty("eof").GetBoolean()) break;
-        }
-    }
-    await cdp.SendAsync("IO.close", new Dictionary<string, object> { ["handle"] = stream });
+    var (sent, took) = await TracedAsync(path, () => SendAsync(rate, seconds, offset));
     var all = new List<double>();
     foreach (var page in pages) all.AddRange(await LatenciesAsync(page, sent, offset));
     all.Sort();
@@ -506,7 +483,7 @@ async Task FloorAsync(int count, int fps, int seconds)
           d.innerHTML = `<span>12:00:${n % 60}<br><span class=m>Nov 24</span></span><div><span class=c>in progress</span><span>changes</span> <span>lb ${n} started</span><div class=m><b>lb</b> ${n} <span>prod-api-${n % 7}</span> <span>by bench</span></div></div>`;
           n++; return d; }
         for (let i = 0; i < 50; i++) l.prepend(row());
-        window.__start = (fps) => setInterval(() => { l.prepend(row()); l.lastElementChild.remove(); window.__frames++; }, 1000 / fps);
+        window.__start = (fps, rows) => setInterval(() => { for (let i = 0; i < rows; i++) { l.prepend(row()); l.lastElementChild.remove(); } window.__frames++; }, 1000 / fps);
         </script>
         """;
     var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } });
@@ -522,11 +499,44 @@ async Task FloorAsync(int count, int fps, int seconds)
     await Task.Delay(2000);
     var before = BrowserTree();
     var clock = Stopwatch.StartNew();
-    foreach (var p in pages) await p.EvaluateAsync("f => window.__start(f)", fps);
-    await Task.Delay(TimeSpan.FromSeconds(seconds));
+    var rows = int.Parse(Environment.GetEnvironmentVariable("FLOOR_ROWS") ?? "1", inv);
+    foreach (var p in pages) await p.EvaluateAsync("([f, r]) => window.__start(f, r)", new[] { fps, rows });
+    if (Environment.GetEnvironmentVariable("FLOOR_TRACE") == "1") await TracedAsync(Path.GetFullPath("bin/trace.json"), async () => { await Task.Delay(TimeSpan.FromSeconds(seconds)); return 0; });
+    else await Task.Delay(TimeSpan.FromSeconds(seconds));
     var after = BrowserTree();
     var frames = 0;
     foreach (var p in pages) frames += await p.EvaluateAsync<int>("() => window.__frames");
     var cores = (after.CpuSeconds - before.CpuSeconds) / clock.Elapsed.TotalSeconds;
-    Console.WriteLine(string.Create(inv, $"floor: {count} plain pages, a row inserted {fps} times a second each, {seconds} s: {frames} inserts done of {count * fps * seconds}; browser CPU {cores:0.00} cores, {(after.CpuSeconds - before.CpuSeconds) * 1000 / Math.Max(1, frames):0.0} ms per insert; load {Load()}"));
+    Console.WriteLine(string.Create(inv, $"floor: {count} plain pages, {rows} row(s) inserted {fps} times a second each, {seconds} s: {frames} inserts done of {count * fps * seconds}; browser CPU {cores:0.00} cores, {(after.CpuSeconds - before.CpuSeconds) * 1000 / Math.Max(1, frames):0.0} ms per insert; load {Load()}"));
+}
+
+// Runs `work` under a Chromium trace of the whole browser (CDP Tracing), written to `path`.
+async Task<T> TracedAsync<T>(string path, Func<Task<T>> work)
+{
+    var cdp = await browser.NewBrowserCDPSessionAsync();
+    var complete = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+    cdp.Event("Tracing.tracingComplete").OnEvent += (_, e) => complete.TrySetResult(e!.Value.GetProperty("stream").GetString()!);
+    await cdp.SendAsync("Tracing.start", new Dictionary<string, object>
+    {
+        ["transferMode"] = "ReturnAsStream",
+        ["traceConfig"] = new Dictionary<string, object> { ["includedCategories"] = new[] { "devtools.timeline", "blink", "cc", "viz", "toplevel", "v8", "disabled-by-default-devtools.timeline" } },
+    });
+    var result = await work();
+    await Task.Delay(1000);
+    await cdp.SendAsync("Tracing.end");
+    var stream = await complete.Task;
+    await using (var file = File.Create(path))
+    {
+        while (true)
+        {
+            var chunk = (await cdp.SendAsync("IO.read", new Dictionary<string, object> { ["handle"] = stream, ["size"] = 1 << 20 }))!.Value;
+            var data = chunk.GetProperty("data").GetString() ?? "";
+            var bytes = chunk.TryGetProperty("base64Encoded", out var b64) && b64.GetBoolean() ? Convert.FromBase64String(data) : Encoding.UTF8.GetBytes(data);
+            await file.WriteAsync(bytes);
+            if (chunk.GetProperty("eof").GetBoolean()) break;
+        }
+    }
+    await cdp.SendAsync("IO.close", new Dictionary<string, object> { ["handle"] = stream });
+    await cdp.DetachAsync();
+    return result;
 }
