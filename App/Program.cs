@@ -51,6 +51,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
 builder.Services.AddSingleton<SharedLanes>();
 builder.Services.AddSingleton<SharedAttention>();
 builder.Services.AddSingleton<Dashboard.App.Components.Shared.TimelineRows>();
+builder.Services.AddSingleton<Dashboard.App.Components.Pages.Changes.ChangeRows>();
 builder.Services.AddSingleton<Dashboard.App.Components.Shared.LanePictures>();
 builder.Services.AddMudServices();
 builder.Services.AddCascadingAuthenticationState();
