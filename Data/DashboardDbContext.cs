@@ -72,8 +72,7 @@ public class DashboardDbContext : DbContext
     /// <summary>Webhook delivery queues that got outbox rows in this transaction; see <see cref="WebhookOutbox"/>.</summary>
     internal HashSet<string> PendingWebhookQueues { get; } = [];
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(DashboardDbContext).Assembly);
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => Configurations.ModelConfigurations.Apply(modelBuilder);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
