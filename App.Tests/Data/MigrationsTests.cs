@@ -88,4 +88,32 @@ public sealed class MigrationsTests
         protected override void OnModelCreating(ModelBuilder modelBuilder) =>
             modelBuilder.ApplyConfigurationsFromAssembly(typeof(DashboardDbContext).Assembly);
     }
+
+    [Fact]
+    public async Task CompiledModel_IsInUse_AndIsTheModelTheConfigurationsBuild()
+    {
+        await using var services = new DataServices();
+        await using var db = services.CreateDb();
+        var compiled = db.Model;
+        var built = db.GetService<IDesignTimeModel>().Model;
+
+        Assert.IsType<Dashboard.Data.CompiledModels.Sqlite.DashboardDbContextModel>(compiled);
+        // A read-optimized model cannot be diffed like a snapshot; compare what both can say.
+        Assert.Equal(Shape(built), Shape(compiled));
+    }
+
+    // Every table, column, key, index and foreign key, and the CLR side of every property. A difference
+    // means the compiled model is stale: regenerate it (README, "Development").
+    private static List<string> Shape(IModel model)
+    {
+        var relational = model.GetRelationalModel();
+        var tables = relational.Tables.SelectMany(t => new[] { $"table {t.Name}" }
+            .Concat(t.Columns.Select(c => $"column {t.Name}.{c.Name} {c.StoreType} null={c.IsNullable}"))
+            .Concat(t.UniqueConstraints.Select(k => $"key {k.Name} ({string.Join(",", k.Columns.Select(c => c.Name))}) primary={k.GetIsPrimaryKey()}"))
+            .Concat(t.Indexes.Select(i => $"index {i.Name} ({string.Join(",", i.Columns.Select(c => c.Name))}) unique={i.IsUnique}"))
+            .Concat(t.ForeignKeyConstraints.Select(f => $"fk {f.Name} ({string.Join(",", f.Columns.Select(c => c.Name))}) -> {f.PrincipalTable.Name} {f.OnDeleteAction}")));
+        var properties = model.GetEntityTypes().SelectMany(e => e.GetProperties().Select(p =>
+            $"property {e.Name}.{p.Name}: {p.ClrType} {p.GetValueConverter()?.GetType().Name} max={p.GetMaxLength()} null={p.IsNullable} concurrency={p.IsConcurrencyToken} {p.ValueGenerated}"));
+        return [.. tables.Concat(properties).Order(StringComparer.Ordinal)];
+    }
 }
