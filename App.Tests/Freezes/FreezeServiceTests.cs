@@ -186,6 +186,37 @@ public sealed class FreezeServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HeldPhase_ShowsPeopleTheEnd_InTheFreezesOwnTimeZone()
+    {
+        var devices = await RolloutServiceTests.SeedDevicesAsync(_services, 10);
+        await RolloutServiceTests.SeedArtifactAsync(_services, "app-8", "demo-device");
+        var rollout = await _services.Get<RolloutService>().CreateAsync(new RolloutRequest
+        {
+            Name = "berlin", ArtifactName = "app-8", DeviceIds = devices, Phases = [new(20, null), new(null, Now.AddHours(1))],
+        }, "op", Ct);
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var wallNow = TimeZoneInfo.ConvertTimeFromUtc(Now, berlin);
+        // Wall-clock times in the zone, as the form and the API take them (no offset).
+        await Freezes.CreateAsync(new FreezeRequest
+        {
+            Name = "Berlin evening", Kind = FreezeKinds.Once, TimeZone = "Europe/Berlin", Components = ["app-8"],
+            StartsAt = new DateTimeOffset(DateTime.SpecifyKind(wallNow.AddMinutes(30), DateTimeKind.Unspecified), TimeSpan.Zero),
+            EndsAt = new DateTimeOffset(DateTime.SpecifyKind(wallNow.AddHours(3), DateTimeKind.Unspecified), TimeSpan.Zero),
+        }, "admin", Ct);
+
+        _services.Clock.Advance(TimeSpan.FromHours(1));
+        await _services.Get<RolloutService>().StartPhaseAsync(rollout.Id, 1, Ct);
+
+        var (wait, zone) = (await Freezes.WaitForPeopleAsync(SubjectKinds.Rollout, rollout.Id, Ct))!.Value;
+        Assert.Equal("Europe/Berlin", zone);
+        var until = Now.AddHours(2);
+        Assert.Equal(until, wait.Until);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(until, berlin);
+        Assert.Equal($"{local:yyyy-MM-dd HH:mm} Europe/Berlin ({until:HH:mm} UTC)", FreezeService.Format(wait.Until, zone));
+        Assert.Null(await Freezes.WaitForPeopleAsync(SubjectKinds.Rollout, "no-such-rollout", Ct));
+    }
+
+    [Fact]
     public async Task OverriddenRollout_IsNotHeldLater_ByTheSameFreeze()
     {
         var devices = await RolloutServiceTests.SeedDevicesAsync(_services, 10);

@@ -212,6 +212,18 @@ public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactor
         return await db.FreezeWaits.AsNoTracking().FirstOrDefaultAsync(w => w.SubjectKind == subjectKind && w.SubjectId == subjectId, ct);
     }
 
+    /// <summary>What a subject waits for, with the freeze's time zone, so people see the end as the freeze was entered.</summary>
+    public async Task<(FreezeWait Wait, string? TimeZone)?> WaitForPeopleAsync(string subjectKind, string subjectId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var found = await (
+            from w in db.FreezeWaits.AsNoTracking()
+            where w.SubjectKind == subjectKind && w.SubjectId == subjectId
+            from f in db.Freezes.Where(f => f.Id == w.FreezeId).DefaultIfEmpty()
+            select new { Wait = w, TimeZone = f == null ? null : f.TimeZone }).FirstOrDefaultAsync(ct);
+        return found is null ? null : (found.Wait, found.TimeZone);
+    }
+
     public static string Format(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     /// <summary>For people: in the freeze's own time zone when it has one (as it was entered), with UTC beside it.</summary>

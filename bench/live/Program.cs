@@ -7,6 +7,9 @@
 //     timeline PAGES RATE SECONDS     N timeline pages, RATE events/s for SECONDS
 //     idle PAGES [PATH]               server memory per open circuit (needs Dashboard:Bench:GcEndpoint=true)
 //     kiosk WIDTH HEIGHT RATE SECONDS one kiosk with the CPU throttled 4x
+//     profile RATE SECONDS [PAGES]    a CPU profile of the first of PAGES timeline pages, by function
+//     floor PAGES FPS SECONDS         Chromium's own floor: plain pages that insert a row FPS times a second (no app)
+//     trace PAGES RATE SECONDS        where the browser's CPU goes: a Chromium trace, CPU time by thread and task
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -62,8 +65,10 @@ switch (scenario)
 {
     case "timeline": await TimelineAsync(Arg(4, 20), Arg(5, 200), Arg(6, 10)); break;
     case "idle": await IdleAsync(Arg(4, 100), args.Length > 5 ? args[5] : "/"); break;
-    case "profile": await ProfileAsync(Arg(4, 200), Arg(5, 5)); break;
+    case "profile": await ProfileAsync(Arg(4, 200), Arg(5, 5), Arg(6, 1)); break;
     case "kiosk": await KioskAsync(Arg(4, 800), Arg(5, 480), Arg(6, 200), Arg(7, 60)); break;
+    case "trace": await TraceAsync(Arg(4, 20), Arg(5, 200), Arg(6, 5)); break;
+    case "floor": await FloorAsync(Arg(4, 20), Arg(5, 20), Arg(6, 10)); break;
     default: Console.Error.WriteLine($"unknown scenario {scenario}"); return 2;
 }
 return 0;
@@ -97,6 +102,9 @@ async Task<List<IPage>> OpenAsync(IBrowserContext context, int count, string pat
             throw;
         }
         await page.EvaluateAsync(Observer, titleSelector);
+        // For trying a style change without a new build (BENCH_CSS="..."); unset in every recorded figure.
+        if (Environment.GetEnvironmentVariable("BENCH_CSS") is { Length: > 0 } css) await page.AddStyleTagAsync(new() { Content = css });
+        if (Environment.GetEnvironmentVariable("BENCH_JS") is { Length: > 0 } js) await page.EvaluateAsync(js);
         pages.Add(page);
     }
     return pages;
@@ -264,7 +272,10 @@ async Task TimelineAsync(int count, int rate, int seconds)
     }
     var (server0, browser0) = (Proc(appPid), BrowserTree());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
-    var (sent, took) = await SendAsync(rate, seconds, offset);
+    var sending = SendAsync(rate, seconds, offset);
+    // What a person sees mid-burst: the first timeline page and, when asked, a Changes page in the same browser.
+    if (Environment.GetEnvironmentVariable("BENCH_SHOTS") == "1") await ShotsAsync(context, pages[0], seconds);
+    var (sent, took) = await sending;
     await Task.Delay(3000);
     var (server1, browser1) = (Proc(appPid), BrowserTree());
     var all = new List<double>();
@@ -360,10 +371,10 @@ async Task KioskAsync(int width, int height, int rate, int seconds)
 }
 
 // Where one timeline page spends its main thread under load: a CPU profile over the run, by function (self time).
-async Task ProfileAsync(int rate, int seconds)
+async Task ProfileAsync(int rate, int seconds, int count)
 {
     var context = await SignedInContextAsync();
-    var page = (await OpenAsync(context, 1, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]"))[0];
+    var page = (await OpenAsync(context, count, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]"))[0];
     var cdp = await context.NewCDPSessionAsync(page);
     await cdp.SendAsync("Profiler.enable");
     await cdp.SendAsync("Profiler.start");
@@ -384,6 +395,148 @@ async Task ProfileAsync(int rate, int seconds)
         self[key] = self.GetValueOrDefault(key) + (i + 1 < deltas.Count ? deltas[i + 1] : 0) / 1000.0;
     }
     var lat = (await LatenciesAsync(page, sent, offset)).Order().ToList();
-    Console.WriteLine(string.Create(inv, $"profile: 1 page, {rate}/s for {seconds}s: p50 {P(lat, .5):0} ms, p99 {P(lat, .99):0} ms, seen {lat.Count}/{sent.Length}"));
+    Console.WriteLine(string.Create(inv, $"profile: page 1 of {count}, {rate}/s for {seconds}s: p50 {P(lat, .5):0} ms, p99 {P(lat, .99):0} ms, seen {lat.Count}/{sent.Length}"));
     foreach (var (name, ms) in self.OrderByDescending(kv => kv.Value).Take(25)) Console.WriteLine(string.Create(inv, $"  {ms,8:0} ms  {name}"));
+}
+
+// Where the browser's CPU goes with N timeline pages: a Chromium trace of the whole browser over the
+// run, summed by thread (renderer main, compositor, raster, display compositor, browser) and, on the
+// renderer main threads, by top-level task kind. Thread time (tdur), not wall time: on 2 shared cores
+// wall time mostly measures waiting for a core.
+async Task TraceAsync(int count, int rate, int seconds)
+{
+    var context = await SignedInContextAsync();
+    var pages = await OpenAsync(context, count, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]");
+    await Task.Delay(2000);
+    var path = Path.GetFullPath("bin/trace.json");
+    var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
+    var (sent, took) = await TracedAsync(path, () => SendAsync(rate, seconds, offset));
+    var all = new List<double>();
+    foreach (var page in pages) all.AddRange(await LatenciesAsync(page, sent, offset));
+    all.Sort();
+    Console.WriteLine(string.Create(inv, $"trace: N={count} R={rate}/s S={seconds}s: p50 {P(all, .5):0} ms, p99 {P(all, .99):0} ms; trace in {path}"));
+    using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+    var events = doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? doc.RootElement : doc.RootElement.GetProperty("traceEvents");
+    var threadNames = new Dictionary<(int, int), string>();
+    foreach (var e in events.EnumerateArray())
+        if (e.GetProperty("ph").GetString() == "M" && e.GetProperty("name").GetString() == "thread_name")
+            threadNames[(e.GetProperty("pid").GetInt32(), e.GetProperty("tid").GetInt32())] = e.GetProperty("args").GetProperty("name").GetString() ?? "?";
+    // Complete events ("X") nest; count a thread's time once, at its outermost events, and name the
+    // main thread's time after the first interesting child of each task.
+    var byThread = new Dictionary<string, double>();
+    var byKind = new Dictionary<string, double>();
+    var open = new Dictionary<(int, int), double>(); // end time of the current outermost event per thread
+    foreach (var e in events.EnumerateArray().Where(e => e.GetProperty("ph").GetString() == "X" && e.TryGetProperty("tdur", out _))
+                 .OrderBy(e => e.GetProperty("ts").GetDouble()))
+    {
+        var key = (e.GetProperty("pid").GetInt32(), e.GetProperty("tid").GetInt32());
+        var thread = threadNames.GetValueOrDefault(key, "?");
+        var ts = e.GetProperty("ts").GetDouble();
+        var end = ts + e.GetProperty("dur").GetDouble();
+        var tdur = e.GetProperty("tdur").GetDouble() / 1000.0;
+        var name = e.GetProperty("name").GetString() ?? "?";
+        if (!open.TryGetValue(key, out var until) || ts >= until)
+        {
+            open[key] = end;
+            byThread[thread] = byThread.GetValueOrDefault(thread) + tdur;
+        }
+        else if (thread == "CrRendererMain" && name is not ("ThreadControllerImpl::RunTask" or "RunTask"))
+        {
+            byKind[name] = byKind.GetValueOrDefault(name) + tdur;
+        }
+    }
+    Console.WriteLine("  CPU by thread (ms, all processes):");
+    foreach (var (name, ms) in byThread.OrderByDescending(kv => kv.Value).Take(12)) Console.WriteLine(string.Create(inv, $"    {ms,9:0}  {name}"));
+    Console.WriteLine("  renderer main threads, by event inside tasks (ms, nested events counted in each; compare, do not add):");
+    foreach (var (name, ms) in byKind.OrderByDescending(kv => kv.Value).Take(25)) Console.WriteLine(string.Create(inv, $"    {ms,9:0}  {name}"));
+}
+
+async Task ShotsAsync(IBrowserContext context, IPage timeline, int seconds)
+{
+    var changes = await context.NewPageAsync();
+    await changes.GotoAsync("/changes");
+    await Task.Delay(TimeSpan.FromSeconds(seconds / 2.0));
+    foreach (var theme in new[] { "light", "dark" })
+    {
+        foreach (var (page, name) in new[] { (timeline, "timeline"), (changes, "changes") })
+        {
+            await page.EvaluateAsync("t => document.documentElement.dataset.theme = t", theme);
+            await page.ScreenshotAsync(new() { Path = $"bin/{name}-under-load-{theme}.png" });
+        }
+    }
+    await timeline.EvaluateAsync("() => document.documentElement.dataset.theme = 'light'");
+    await changes.CloseAsync();
+}
+
+// Chromium's own cost of a live list on this machine, without the app: N plain pages (no framework,
+// one small stylesheet), each inserting a ten-element row at the top of a 50-row list FPS times a
+// second. What this costs is a floor under any page that shows a change FPS times a second.
+async Task FloorAsync(int count, int fps, int seconds)
+{
+    const string Html = """
+        <!doctype html><style>body{font:14px system-ui;margin:0}.r{display:grid;grid-template-columns:6rem 1fr;padding:6px 12px;border-top:1px solid #ddd}.c{background:#1976d2;color:#fff;border-radius:8px;padding:0 6px;margin-right:6px}.m{color:#666;font-size:12px}</style>
+        <header style="height:300px;background:#eee">header</header><div id=l></div>
+        <script>
+        let n = 0; const l = document.getElementById('l');
+        window.__frames = 0;
+        function row() { const d = document.createElement('div'); d.className = 'r';
+          d.innerHTML = `<span>12:00:${n % 60}<br><span class=m>Nov 24</span></span><div><span class=c>in progress</span><span>changes</span> <span>lb ${n} started</span><div class=m><b>lb</b> ${n} <span>prod-api-${n % 7}</span> <span>by bench</span></div></div>`;
+          n++; return d; }
+        for (let i = 0; i < 50; i++) l.prepend(row());
+        window.__start = (fps, rows) => setInterval(() => { for (let i = 0; i < rows; i++) { l.prepend(row()); l.lastElementChild.remove(); } window.__frames++; }, 1000 / fps);
+        </script>
+        """;
+    var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } });
+    var pages = new List<IPage>();
+    var extra = Environment.GetEnvironmentVariable("FLOOR_HEAD") ?? "";
+    for (var i = 0; i < count; i++)
+    {
+        var p = await context.NewPageAsync();
+        await p.SetContentAsync(Html.Replace("<!doctype html>", "<!doctype html>" + extra, StringComparison.Ordinal));
+        if (Environment.GetEnvironmentVariable("FLOOR_OBSERVER") == "1") await p.EvaluateAsync(Observer, "span");
+        pages.Add(p);
+    }
+    await Task.Delay(2000);
+    var before = BrowserTree();
+    var clock = Stopwatch.StartNew();
+    var rows = int.Parse(Environment.GetEnvironmentVariable("FLOOR_ROWS") ?? "1", inv);
+    foreach (var p in pages) await p.EvaluateAsync("([f, r]) => window.__start(f, r)", new[] { fps, rows });
+    if (Environment.GetEnvironmentVariable("FLOOR_TRACE") == "1") await TracedAsync(Path.GetFullPath("bin/trace.json"), async () => { await Task.Delay(TimeSpan.FromSeconds(seconds)); return 0; });
+    else await Task.Delay(TimeSpan.FromSeconds(seconds));
+    var after = BrowserTree();
+    var frames = 0;
+    foreach (var p in pages) frames += await p.EvaluateAsync<int>("() => window.__frames");
+    var cores = (after.CpuSeconds - before.CpuSeconds) / clock.Elapsed.TotalSeconds;
+    Console.WriteLine(string.Create(inv, $"floor: {count} plain pages, {rows} row(s) inserted {fps} times a second each, {seconds} s: {frames} inserts done of {count * fps * seconds}; browser CPU {cores:0.00} cores, {(after.CpuSeconds - before.CpuSeconds) * 1000 / Math.Max(1, frames):0.0} ms per insert; load {Load()}"));
+}
+
+// Runs `work` under a Chromium trace of the whole browser (CDP Tracing), written to `path`.
+async Task<T> TracedAsync<T>(string path, Func<Task<T>> work)
+{
+    var cdp = await browser.NewBrowserCDPSessionAsync();
+    var complete = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+    cdp.Event("Tracing.tracingComplete").OnEvent += (_, e) => complete.TrySetResult(e!.Value.GetProperty("stream").GetString()!);
+    await cdp.SendAsync("Tracing.start", new Dictionary<string, object>
+    {
+        ["transferMode"] = "ReturnAsStream",
+        ["traceConfig"] = new Dictionary<string, object> { ["includedCategories"] = new[] { "devtools.timeline", "blink", "cc", "viz", "toplevel", "v8", "disabled-by-default-devtools.timeline" } },
+    });
+    var result = await work();
+    await Task.Delay(1000);
+    await cdp.SendAsync("Tracing.end");
+    var stream = await complete.Task;
+    await using (var file = File.Create(path))
+    {
+        while (true)
+        {
+            var chunk = (await cdp.SendAsync("IO.read", new Dictionary<string, object> { ["handle"] = stream, ["size"] = 1 << 20 }))!.Value;
+            var data = chunk.GetProperty("data").GetString() ?? "";
+            var bytes = chunk.TryGetProperty("base64Encoded", out var b64) && b64.GetBoolean() ? Convert.FromBase64String(data) : Encoding.UTF8.GetBytes(data);
+            await file.WriteAsync(bytes);
+            if (chunk.GetProperty("eof").GetBoolean()) break;
+        }
+    }
+    await cdp.SendAsync("IO.close", new Dictionary<string, object> { ["handle"] = stream });
+    await cdp.DetachAsync();
+    return result;
 }

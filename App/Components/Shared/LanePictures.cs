@@ -118,7 +118,10 @@ public sealed class LanePictures
             html.Append("<line x1=\"100%\" x2=\"100%\" y1=\"0\" y2=\"22\" class=\"now\"></line></svg></div>");
         }
         if (all.Count > lanes.Count)
-            html.Append("<div class=\"lanes-more\">and ").Append((all.Count - lanes.Count).ToString(Inv)).Append(" more component(s) with older changes</div>");
+        {
+            var more = all.Count - lanes.Count;
+            html.Append("<div class=\"lanes-more\">and ").Append(more.ToString(Inv)).Append(more == 1 ? " more component" : " more components").Append(" with older changes</div>");
+        }
         html.Append("</div>");
         return html.ToString();
     }

@@ -20,33 +20,38 @@ public sealed class TimelineRows()
 
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
 
-    /// <summary>The row's HTML; styled by <c>.timeline-list</c> in app.css (global CSS: markup carries no scope attribute).</summary>
+    /// <summary>
+    /// The row's HTML; styled by <c>.timeline-list</c> in app.css (global CSS: markup carries no scope
+    /// attribute). Deliberately flat (ten elements, one box per line): with many pages open at a burst
+    /// of events the browser's cost is per element inserted (parse, style, layout), see docs/BENCHMARKS.md.
+    /// </summary>
     public static string Markup(TimelineEntry entry)
     {
         var html = new StringBuilder(512);
         var inv = CultureInfo.InvariantCulture;
+        var status = Html.Encode(entry.Status);
         html.Append("<div class=\"entry\" data-testid=\"timeline-entry\" data-entry-id=\"").Append(entry.Id.ToString(inv))
-            .Append("\" data-status=\"").Append(Html.Encode(entry.Status)).Append("\">");
-        html.Append("<div class=\"when mono\" title=\"").Append(entry.OccurredAt.ToString("u", inv)).Append("\">")
-            .Append(entry.OccurredAt.ToString("HH:mm:ss", inv)).Append("<br><span class=\"date\">")
-            .Append(entry.OccurredAt.ToString("MMM d", inv)).Append("</span></div>");
-        html.Append("<div class=\"what\"><div class=\"headline\">");
+            .Append("\" data-status=\"").Append(status).Append("\">");
+        html.Append("<span class=\"when mono\" title=\"").Append(entry.OccurredAt.ToString("u", inv)).Append("\">")
+            .Append(entry.OccurredAt.ToString("HH:mm:ss", inv)).Append("<small>")
+            .Append(entry.OccurredAt.ToString("MMM d", inv)).Append("</small></span>");
         html.Append("<span class=\"status-chip ").Append(StatusChip.CssClass(entry.Status)).Append("\" data-status=\"")
-            .Append(Html.Encode(entry.Status)).Append("\">").Append(Html.Encode(StatusChip.Label(entry.Status))).Append("</span>");
+            .Append(status).Append("\">").Append(Html.Encode(StatusChip.Label(entry.Status))).Append("</span>");
         html.Append("<span class=\"source\">").Append(Html.Encode(entry.Source)).Append("</span>");
-        html.Append("<span class=\"title user-text\" data-testid=\"entry-title\">").Append(Html.Encode(entry.Title)).Append("</span></div>");
-        var meta = new StringBuilder();
+        html.Append("<span class=\"title user-text\" data-testid=\"entry-title\">").Append(Html.Encode(entry.Title)).Append("</span>");
+        var meta = html.Length;
+        html.Append("<span class=\"meta\">");
         if (!string.IsNullOrEmpty(entry.Component))
         {
-            meta.Append("<span><b>").Append(Html.Encode(entry.Component)).Append("</b>");
-            if (!string.IsNullOrEmpty(entry.Version)) meta.Append(' ').Append(Html.Encode(entry.Version));
-            meta.Append("</span>");
+            html.Append("<b>").Append(Html.Encode(entry.Component)).Append("</b>");
+            if (!string.IsNullOrEmpty(entry.Version)) html.Append(' ').Append(Html.Encode(entry.Version));
         }
-        if (entry.Hosts.Count > 0) meta.Append("<span class=\"mono\">").Append(Html.Encode(HostsText(entry.Hosts))).Append("</span>");
-        if (!string.IsNullOrEmpty(entry.Actor)) meta.Append("<span>by ").Append(Html.Encode(entry.Actor)).Append("</span>");
-        if (meta.Length > 0) html.Append("<div class=\"meta\">").Append(meta).Append("</div>");
-        if (!string.IsNullOrEmpty(entry.Details)) html.Append("<div class=\"details user-text\">").Append(Html.Encode(entry.Details)).Append("</div>");
-        html.Append("</div></div>");
+        if (entry.Hosts.Count > 0) html.Append("<span class=\"mono\">").Append(Html.Encode(HostsText(entry.Hosts))).Append("</span>");
+        if (!string.IsNullOrEmpty(entry.Actor)) html.Append("<span>by ").Append(Html.Encode(entry.Actor)).Append("</span>");
+        if (html.Length == meta + "<span class=\"meta\">".Length) html.Length = meta;
+        else html.Append("</span>");
+        if (!string.IsNullOrEmpty(entry.Details)) html.Append("<span class=\"details user-text\">").Append(Html.Encode(entry.Details)).Append("</span>");
+        html.Append("</div>");
         return html.ToString();
     }
 
