@@ -13,6 +13,9 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
+// The first start's database work, in a process of its own (see DatabaseStartup).
+if (DatabaseStartup.IsChildCommand(args)) return await DatabaseStartup.RunChildAsync(args[1..]);
+
 var builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
 {
@@ -58,9 +61,7 @@ builder.Services.AddCascadingAuthenticationState();
 
 var app = builder.Build();
 
-var settings = app.Services.GetRequiredService<DashboardSettings>();
-await app.Services.GetRequiredService<DatabaseInitializer>()
-    .InitializeAsync(settings, Path.Combine(AppContext.BaseDirectory, "demo-fleet.json"));
+await DatabaseStartup.InitializeAsync(app, args);
 JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
 
 app.UseSecurityHeaders();
@@ -132,6 +133,7 @@ app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
 }));
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

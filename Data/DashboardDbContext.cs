@@ -72,8 +72,7 @@ public class DashboardDbContext : DbContext
     /// <summary>Webhook delivery queues that got outbox rows in this transaction; see <see cref="WebhookOutbox"/>.</summary>
     internal HashSet<string> PendingWebhookQueues { get; } = [];
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(DashboardDbContext).Assembly);
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => Configurations.ModelConfigurations.Apply(modelBuilder);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -82,11 +81,11 @@ public class DashboardDbContext : DbContext
         configurationBuilder.Properties<DateTime?>().HaveConversion<UtcNullableDateTimeConverter>();
     }
 
-    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+    internal sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 
-    private sealed class UtcNullableDateTimeConverter() : ValueConverter<DateTime?, DateTime?>(
+    internal sealed class UtcNullableDateTimeConverter() : ValueConverter<DateTime?, DateTime?>(
         v => v.HasValue ? (v.Value.Kind == DateTimeKind.Utc ? v : v.Value.ToUniversalTime()) : v,
         v => v.HasValue ? DateTime.SpecifyKind(v.Value, DateTimeKind.Utc) : v);
 }

@@ -144,6 +144,18 @@ public sealed class ApiErrorsTests(AppFixture fixture)
     }
 
     [Fact]
+    public async Task RealRoute_AnOptionalBoolThatDoesNotParse_Answers400WithTheBindersReason_InMendersFormat()
+    {
+        using var client = fixture.App.ApiClient();
+
+        using var response = await client.GetAsync("/api/management/v1/inventory/devices?has_group=maybe", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await FamilyErrorAsync("mender", response);
+        Assert.Equal("Failed to bind parameter \"bool? has_group\" from \"maybe\".", error.Message);
+    }
+
+    [Fact]
     public async Task Mender_EchoesTheCallersRequestId_InTheHeaderAndTheBody()
     {
         using var client = fixture.App.ApiClient();

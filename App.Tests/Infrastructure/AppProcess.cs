@@ -20,6 +20,9 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The app's process id, e.g. to read what it has mapped from <c>/proc</c>.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>When the process was started (UTC), the origin for "how long until it works again".</summary>
     public DateTime StartedAt { get; private init; }
 

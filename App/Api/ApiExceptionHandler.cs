@@ -134,6 +134,40 @@ public static class ApiErrorPipeline
         if (response.StatusCode < 400 || response.HasStarted || response.ContentLength is not null
             || !string.IsNullOrEmpty(response.ContentType) || HttpMethods.IsHead(context.Request.Method))
             return;
-        await ApiErrors.WriteAsync(context, response.StatusCode, ApiErrors.Describe(response.StatusCode));
+        var message = response.StatusCode == StatusCodes.Status400BadRequest ? UnparsedParameter(context) : null;
+        await ApiErrors.WriteAsync(context, response.StatusCode, message ?? ApiErrors.Describe(response.StatusCode));
     }
+
+    // Endpoints are compiled by the request delegate generator (App.csproj), which answers an optional
+    // parameter that does not parse (`int? limit` from "lots") with a bare 400, where the run-time binder
+    // threw its reason; give the caller the same reason. The generator records every parameter it binds.
+    internal static string? UnparsedParameter(HttpContext context)
+    {
+        foreach (var parameter in context.GetEndpoint()?.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Http.Metadata.IParameterBindingMetadata>() ?? [])
+        {
+            if (!parameter.HasTryParse || Nullable.GetUnderlyingType(parameter.ParameterInfo.ParameterType) is not { } type) continue;
+            var value = context.GetRouteValue(parameter.Name)?.ToString() ?? context.Request.Query[parameter.Name].ToString();
+            if (string.IsNullOrEmpty(value) || Parses(type, value)) continue;
+            return $"Failed to bind parameter \"{Keyword(type)}? {parameter.Name}\" from \"{value}\".";
+        }
+        return null;
+    }
+
+    private static bool Parses(Type type, string value)
+    {
+        var withCulture = type.GetMethod("TryParse", [typeof(string), typeof(IFormatProvider), type.MakeByRefType()]);
+        object?[] arguments = withCulture is null ? [value, null] : [value, System.Globalization.CultureInfo.InvariantCulture, null];
+        var tryParse = withCulture ?? type.GetMethod("TryParse", [typeof(string), type.MakeByRefType()]);
+        return tryParse is null || tryParse.Invoke(null, arguments) is true;
+    }
+
+    private static string Keyword(Type type) => Type.GetTypeCode(type) switch
+    {
+        TypeCode.Int32 => "int",
+        TypeCode.Int64 => "long",
+        TypeCode.Boolean => "bool",
+        TypeCode.Double => "double",
+        TypeCode.Decimal => "decimal",
+        _ => type.Name,
+    };
 }

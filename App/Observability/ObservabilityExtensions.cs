@@ -73,7 +73,7 @@ public static class ObservabilityExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(DashboardMetrics.MeterName).AddMeter(FrameworkMeters).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
-                if (otlp) metrics.AddOtlpExporter(o => ConfigureOtlp(o, configuration));
+                if (otlp) AddOtlpExporter(metrics, configuration);
             });
         if (otlp)
         {
@@ -86,6 +86,12 @@ public static class ObservabilityExtensions
         }
         return services;
     }
+
+    // Out of line: compiling a method that names the OTLP exporter loads its assembly, which a node
+    // without a collector never needs (docs/BENCHMARKS.md, "Idle memory").
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddOtlpExporter(MeterProviderBuilder metrics, IConfiguration configuration) =>
+        metrics.AddOtlpExporter(o => ConfigureOtlp(o, configuration));
 
     /// <summary>Counting and the request-id logging scope, for every request after routing has chosen an endpoint.</summary>
     public static IApplicationBuilder UseRequestObserver(this IApplicationBuilder app) => app.UseMiddleware<RequestObserver>();

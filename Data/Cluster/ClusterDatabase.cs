@@ -34,16 +34,22 @@ public sealed class ClusterDatabase : IAsyncDisposable
     /// Waits for the cluster-wide lock <paramref name="name"/> and holds it until the result is disposed.
     /// A no-op on SQLite.
     /// </summary>
-    public async Task<IAsyncDisposable> LockAsync(string name, CancellationToken ct)
-    {
-        if (!Enabled) return NoLock.Instance;
-        return await HeldLock.AcquireAsync(DataSource, Key(name), ct);
-    }
+    public Task<IAsyncDisposable> LockAsync(string name, CancellationToken ct) =>
+        Enabled ? AcquireAsync(Key(name), ct) : NoLock.Task;
+
+    // This and IsHeldByAnother are kept out of line, and LockAsync is not async itself (an async method's
+    // state machine is compiled whole): compiling a method that names an Npgsql type loads Npgsql, and on
+    // SQLite it must never load (docs/BENCHMARKS.md, "Idle memory"). ClusterDatabaseTests checks.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task<IAsyncDisposable> AcquireAsync(int key, CancellationToken ct) =>
+        await HeldLock.AcquireAsync(DataSource, key, ct);
 
     /// <summary>True when another session (another node's job) holds <paramref name="name"/> right now.</summary>
-    public bool IsHeldElsewhere(string name)
+    public bool IsHeldElsewhere(string name) => Enabled && IsHeldByAnother(name);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool IsHeldByAnother(string name)
     {
-        if (!Enabled) return false;
         using var connection = DataSource.OpenConnection();
         using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1, $2)", connection);
         command.Parameters.AddWithValue(LockSpace);
@@ -79,7 +85,7 @@ public sealed class ClusterDatabase : IAsyncDisposable
 
     private sealed class NoLock : IAsyncDisposable
     {
-        public static readonly NoLock Instance = new();
+        public static readonly Task<IAsyncDisposable> Task = System.Threading.Tasks.Task.FromResult<IAsyncDisposable>(new NoLock());
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 

@@ -62,9 +62,13 @@ public sealed class ClusterSignals(
         catch (TimeoutException) { logger.LogWarning("Not yet listening for other nodes' changes after 30 s; carrying on."); }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    // Not async itself, and the relay kept out of line: compiling a method whose state machine reaches
+    // Npgsql types loads Npgsql, which must not load on SQLite (docs/BENCHMARKS.md, "Idle memory").
+    protected override Task ExecuteAsync(CancellationToken ct) => settings.UsesPostgres ? RelayAsync(ct) : Task.CompletedTask;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private async Task RelayAsync(CancellationToken ct)
     {
-        if (!settings.UsesPostgres) return;
         _relays.Add(timeline.Subscribe(entries =>
         {
             if (!t_relaying) Send(new Signal { Node = NodeId, Entries = [.. entries.Select(e => e.Id).Where(id => id > 0)] });

@@ -47,7 +47,7 @@ internal sealed class CanaryJobVersionConfiguration : IEntityTypeConfiguration<C
 
 internal sealed class CanaryDeploymentConfiguration : IEntityTypeConfiguration<CanaryDeployment>
 {
-    private static readonly JsonSerializerOptions Json = new();
+    public static readonly JsonSerializerOptions Json = new();
 
     public void Configure(EntityTypeBuilder<CanaryDeployment> b)
     {

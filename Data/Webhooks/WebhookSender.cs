@@ -25,13 +25,23 @@ public sealed class WebhookSender : IDisposable
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly HttpClient _http;
+    // Made on the first delivery: a node without webhooks never loads the HTTP client stack
+    // (docs/BENCHMARKS.md, "Idle memory").
+    private readonly WebhookAddresses _addresses;
+    private HttpClient? _http;
     private readonly SemaphoreSlim _slots = new(MaxConcurrent, MaxConcurrent);
     private readonly TimeProvider _clock;
 
     public WebhookSender(TimeProvider clock, WebhookAddresses addresses)
     {
         _clock = clock;
+        _addresses = addresses;
+    }
+
+    private HttpClient Http => LazyInitializer.EnsureInitialized(ref _http, () => CreateClient(_addresses));
+
+    private static HttpClient CreateClient(WebhookAddresses addresses)
+    {
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -41,8 +51,9 @@ public sealed class WebhookSender : IDisposable
         };
         // Checked on every connection, not only at registration: the receiver's name may resolve elsewhere by now.
         if (!addresses.AllowPrivate) handler.ConnectCallback = (context, ct) => addresses.ConnectAsync(context.DnsEndPoint, ct);
-        _http = new HttpClient(handler) { Timeout = Timeout };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("Dashboard-Webhooks/1.0");
+        var http = new HttpClient(handler) { Timeout = Timeout };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("Dashboard-Webhooks/1.0");
+        return http;
     }
 
     /// <summary>The body a receiver gets for a timeline entry: the entry's public fields.</summary>
@@ -77,7 +88,7 @@ public sealed class WebhookSender : IDisposable
             request.Headers.Add(DeliveryHeader, deliveryId.ToString());
             request.Headers.Add(EventHeader, eventType);
             request.Headers.Add(TimestampHeader, _clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             var code = (int)response.StatusCode;
             if (response.IsSuccessStatusCode) return new(true, code, null);
             var answer = await ReadStartAsync(response, ct);
@@ -119,7 +130,7 @@ public sealed class WebhookSender : IDisposable
 
     public void Dispose()
     {
-        _http.Dispose();
+        _http?.Dispose();
         _slots.Dispose();
     }
 }

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Dashboard.App.Tests.Infrastructure;
+
+namespace Dashboard.App.Tests;
+
+/// <summary>
+/// The published app's start-up on the embedded database, as its own process (an in-process host
+/// initializes in process and shares the test process's assemblies): the first start migrates and
+/// imports in a child process, a restart finds it done, and neither loads the PostgreSQL client.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class DatabaseStartupTests
+{
+    private const string ChildLine = "Applied the pending migrations in a child process";
+    private const string DemoProject = "b8d5a8a0-0b3e-4d8e-9a43-6c1f1f1b0001";
+
+    [Fact]
+    public async Task FirstStart_InitializesInAChildProcess_ARestartInProcess_AndNeitherLoadsNpgsql()
+    {
+        using var data = new TempDirectory();
+        var settings = new Dictionary<string, string?> { ["Dashboard:DataDirectory"] = data.Path };
+
+        await using (var first = await AppProcess.StartAsync(settings))
+        {
+            Assert.Contains(ChildLine, first.Output, StringComparison.Ordinal);
+            // The token and the demo fleet the child created are there for the server.
+            Assert.Equal(12, await DemoDeviceCountAsync(first));
+            Assert.DoesNotContain("Npgsql.dll", await MappedFilesAfterAPageAsync(first), StringComparison.Ordinal);
+        }
+
+        await using var restarted = await AppProcess.StartAsync(settings);
+        Assert.DoesNotContain(ChildLine, restarted.Output, StringComparison.Ordinal);
+        Assert.Equal(12, await DemoDeviceCountAsync(restarted));
+        Assert.DoesNotContain("Npgsql.dll", await MappedFilesAfterAPageAsync(restarted), StringComparison.Ordinal);
+    }
+
+    private static async Task<int> DemoDeviceCountAsync(AppProcess app)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = app.ApiClient();
+        var projects = await Task.WhenAll(
+            client.GetStringAsync($"/projects/{DemoProject}/devices?per_page=100", ct),
+            client.GetStringAsync($"/projects/{DemoProject[..^1]}2/devices?per_page=100", ct));
+        return projects.Sum(json => JsonDocument.Parse(json).RootElement.GetProperty("devices").GetArrayLength());
+    }
+
+    // What a server has loaded once it served its health check and sign-in page.
+    private static async Task<string> MappedFilesAfterAPageAsync(AppProcess app)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new HttpClient { BaseAddress = app.BaseAddress };
+        (await client.GetAsync("/healthz", ct)).EnsureSuccessStatusCode();
+        (await client.GetAsync("/login", ct)).EnsureSuccessStatusCode();
+        var maps = await File.ReadAllTextAsync($"/proc/{app.ProcessId}/maps", ct);
+        Assert.Contains("Dashboard.Data.dll", maps, StringComparison.Ordinal);
+        return maps;
+    }
+}
