@@ -205,12 +205,9 @@ public sealed class FreezeService(IDbContextFactory<DashboardDbContext> dbFactor
         if (wait is not null) db.FreezeWaits.Remove(wait);
     }
 
-    /// <summary>What a subject waits for, if anything (its detail page's banner).</summary>
-    public async Task<FreezeWait?> WaitAsync(string subjectKind, string subjectId, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.FreezeWaits.AsNoTracking().FirstOrDefaultAsync(w => w.SubjectKind == subjectKind && w.SubjectId == subjectId, ct);
-    }
+    /// <summary>What a subject waits for, if anything.</summary>
+    public async Task<FreezeWait?> WaitAsync(string subjectKind, string subjectId, CancellationToken ct = default) =>
+        (await WaitForPeopleAsync(subjectKind, subjectId, ct))?.Wait;
 
     /// <summary>What a subject waits for, with the freeze's time zone, so people see the end as the freeze was entered.</summary>
     public async Task<(FreezeWait Wait, string? TimeZone)?> WaitForPeopleAsync(string subjectKind, string subjectId, CancellationToken ct = default)

@@ -35,8 +35,7 @@ public sealed class TimelineRows()
         html.Append("<span class=\"when mono\" title=\"").Append(entry.OccurredAt.ToString("u", inv)).Append("\">")
             .Append(entry.OccurredAt.ToString("HH:mm:ss", inv)).Append("<small>")
             .Append(entry.OccurredAt.ToString("MMM d", inv)).Append("</small></span>");
-        html.Append("<span class=\"status-chip ").Append(StatusChip.CssClass(entry.Status)).Append("\" data-status=\"")
-            .Append(status).Append("\">").Append(Html.Encode(StatusChip.Label(entry.Status))).Append("</span>");
+        StatusChip.AppendHtml(html, entry.Status);
         html.Append("<span class=\"source\">").Append(Html.Encode(entry.Source)).Append("</span>");
         html.Append("<span class=\"title user-text\" data-testid=\"entry-title\">").Append(Html.Encode(entry.Title)).Append("</span>");
         var meta = html.Length;

@@ -43,11 +43,9 @@ public sealed class ChangeRows()
         var c = row.Change;
         var inv = CultureInfo.InvariantCulture;
         var html = new StringBuilder(768);
-        var timelineStatus = ChangeStatuses.ToTimeline(c.Status);
         html.Append("<td data-testid=\"change-row\" data-change-id=\"").Append(c.Id.ToString())
-            .Append("\" data-status=\"").Append(Html.Encode(c.Status)).Append("\">")
-            .Append("<span class=\"status-chip ").Append(StatusChip.CssClass(timelineStatus)).Append("\" data-status=\"")
-            .Append(Html.Encode(timelineStatus)).Append("\">").Append(Html.Encode(StatusChip.Label(timelineStatus))).Append("</span></td>");
+            .Append("\" data-status=\"").Append(Html.Encode(c.Status)).Append("\">");
+        StatusChip.AppendHtml(html, ChangeStatuses.ToTimeline(c.Status)).Append("</td>");
         html.Append("<td class=\"component\"><b data-testid=\"change-component\">").Append(Html.Encode(c.Component)).Append("</b></td>");
         html.Append("<td class=\"mono\">").Append(Html.Encode(c.Version)).Append("</td>");
         html.Append("<td class=\"mono hosts\" title=\"").Append(Html.Encode(string.Join(", ", c.Hosts))).Append("\">")
