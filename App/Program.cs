@@ -124,12 +124,12 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options =>
     options.DisableWebSocketCompression = true;
 });
 
-// Start-up (migrations, the EF model, the fleet import) leaves garbage a long-running dashboard
-// never needs again; give that memory back once the app is serving. See docs/BENCHMARKS.md.
+// Start-up (migrations, the EF model, the fleet import, the JIT) leaves garbage a long-running
+// dashboard never needs again; give that memory back once the app is serving. See docs/BENCHMARKS.md.
 app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
 {
     await Task.Delay(TimeSpan.FromSeconds(5));
-    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    IdleMemory.Release();
 }));
 
 app.Run();

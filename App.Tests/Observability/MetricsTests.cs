@@ -90,4 +90,18 @@ public sealed class MetricsTests(AppFixture fixture)
     [InlineData("", "127.0.0.1", false)]
     public void AllowedAddresses_MatchAddressesAndRanges(string list, string remote, bool allowed) =>
         Assert.Equal(allowed, new MetricsAccessRequirement(MetricsAccessRequirement.Parse(list)).Allows(IPAddress.Parse(remote)));
+
+    [Theory]
+    [InlineData("Microsoft.AspNetCore.Hosting", "http.server.request.duration", null)]
+    [InlineData("Microsoft.AspNetCore.Routing", "aspnetcore.routing.match_attempts", null)]
+    [InlineData("System.Net.Http", "http.client.request.duration", null)]
+    [InlineData("System.Net.NameResolution", "dns.lookup.duration", null)]
+    [InlineData("Microsoft.AspNetCore.Hosting", "http.server.active_requests", ObservabilityExtensions.SmallStreamLimit)]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel", "kestrel.active_connections", ObservabilityExtensions.SmallStreamLimit)]
+    [InlineData(DashboardMetrics.MeterName, "dashboard.job.duration", ObservabilityExtensions.SmallStreamLimit)]
+    public void CardinalityLimit_IsTheDefault_OnlyForStreamsTaggedByRouteOrRemoteAddress(string meter, string instrument, int? limit)
+    {
+        using var owner = new Meter(meter);
+        Assert.Equal(limit, ObservabilityExtensions.CardinalityLimit(owner.CreateCounter<long>(instrument)));
+    }
 }

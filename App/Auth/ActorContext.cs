@@ -56,7 +56,7 @@ public static class ActorContext
     public static Actor From(ClaimsPrincipal user, IPAddress? remote, string? currentRole = null)
     {
         var address = remote?.ToString();
-        var id = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        var id = user.FindFirst(ClaimTypes.NameIdentifier)?.Value;
         if (user.Identity?.IsAuthenticated != true || id is null) return new Actor("anonymous", ActorKinds.Person, RemoteAddress: address);
         if (id.StartsWith("token:", StringComparison.Ordinal) || id.StartsWith("kiosk:", StringComparison.Ordinal))
         {
@@ -64,14 +64,14 @@ public static class ActorContext
             if (name.StartsWith("token:", StringComparison.Ordinal)) name = name["token:".Length..];
             return new Actor(name, ActorKinds.Token, TokenId: TokenId(user), RemoteAddress: address);
         }
-        return new Actor(user.Identity.Name ?? id, ActorKinds.Person, currentRole ?? user.FindFirstValue(ClaimTypes.Role),
-            SessionId: user.FindFirstValue(SessionClaim), RemoteAddress: address);
+        return new Actor(user.Identity.Name ?? id, ActorKinds.Person, currentRole ?? user.FindFirst(ClaimTypes.Role)?.Value,
+            SessionId: user.FindFirst(SessionClaim)?.Value, RemoteAddress: address);
     }
 
     /// <summary>The API token behind a principal: a token's own (<c>token:N</c>) or a kiosk cookie's (<c>kiosk:N</c>); null for people.</summary>
     public static int? TokenId(ClaimsPrincipal? principal)
     {
-        var id = principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var id = principal?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
         foreach (var prefix in (ReadOnlySpan<string>)["token:", "kiosk:"])
         {
             if (id is not null && id.StartsWith(prefix, StringComparison.Ordinal)
@@ -83,7 +83,7 @@ public static class ActorContext
 
     /// <summary>A person's user id, when the principal is a person signed in with a cookie.</summary>
     public static int? UserId(ClaimsPrincipal user) =>
-        int.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+        int.TryParse(user.FindFirst(ClaimTypes.NameIdentifier)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 }
 
 /// <summary>

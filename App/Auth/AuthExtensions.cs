@@ -79,7 +79,7 @@ public static class ClaimsPrincipalExtensions
 
     /// <summary>Whether a signed-in person holds <paramref name="role"/> or a higher one (see <see cref="Roles.Satisfies"/>).</summary>
     public static bool HasRole(this ClaimsPrincipal user, string role) =>
-        user.Identity?.IsAuthenticated == true && Roles.Satisfies(user.FindFirstValue(ClaimTypes.Role), role);
+        user.Identity?.IsAuthenticated == true && Roles.Satisfies(user.FindFirst(ClaimTypes.Role)?.Value, role);
 }
 
 /// <summary>
@@ -93,14 +93,14 @@ internal static class SessionValidation
     {
         if (context.Principal is not { } principal || ActorContext.UserId(principal) is not { } userId) return;
         var state = await context.HttpContext.RequestServices.GetRequiredService<UserService>().SessionStateAsync(userId, context.HttpContext.RequestAborted);
-        var stamp = principal.FindFirstValue(ActorContext.StampClaim) ?? "";
+        var stamp = principal.FindFirst(ActorContext.StampClaim)?.Value ?? "";
         if (state is null || state.Disabled || (stamp.Length > 0 && stamp != state.SecurityStamp))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return;
         }
-        if (principal.FindFirstValue(ClaimTypes.Role) == state.Role) return;
+        if (principal.FindFirst(ClaimTypes.Role)?.Value == state.Role) return;
         var identity = new ClaimsIdentity(principal.Claims.Where(c => c.Type != ClaimTypes.Role), CookieAuthenticationDefaults.AuthenticationScheme);
         identity.AddClaim(new Claim(ClaimTypes.Role, state.Role));
         context.ReplacePrincipal(new ClaimsPrincipal(identity));

@@ -47,7 +47,7 @@ public static class KioskAuth
 
     /// <summary>The API token a kiosk principal was signed in with; null for people.</summary>
     internal static int? TokenId(ClaimsPrincipal? principal) =>
-        principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id && id.StartsWith("kiosk:", StringComparison.Ordinal)
+        principal?.FindFirst(ClaimTypes.NameIdentifier)?.Value is { } id && id.StartsWith("kiosk:", StringComparison.Ordinal)
         && int.TryParse(id.AsSpan("kiosk:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var tokenId)
             ? tokenId
             : null;

@@ -73,6 +73,7 @@ public static class ObservabilityExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(DashboardMetrics.MeterName).AddMeter(FrameworkMeters).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+                metrics.AddView(instrument => CardinalityLimit(instrument) is { } limit ? new MetricStreamConfiguration { CardinalityLimit = limit } : null);
                 if (otlp) AddOtlpExporter(metrics, configuration);
             });
         if (otlp)
@@ -86,6 +87,21 @@ public static class ObservabilityExtensions
         }
         return services;
     }
+
+    /// <summary>Streams with few series at most (every one but those tagged by route or remote address).</summary>
+    public const int SmallStreamLimit = 100;
+
+    // OpenTelemetry allocates every metric stream's points up front, as many as its cardinality limit
+    // (2,000 by default, about 140 KiB per stream, on the large object heap): the 53 streams of an idle
+    // node held 7.6 MiB that way (docs/BENCHMARKS.md, "Idle memory"). Most streams have a handful of
+    // series (a state, a job kind, a policy); only the ones tagged by route or by remote address can
+    // have many, and they keep the default. Series past a limit are not lost: OpenTelemetry adds them
+    // up under otel.metric.overflow="true".
+    internal static int? CardinalityLimit(System.Diagnostics.Metrics.Instrument instrument) =>
+        instrument.Meter.Name is "System.Net.Http" or "System.Net.NameResolution"
+        || instrument.Name is "http.server.request.duration" or "aspnetcore.routing.match_attempts"
+            ? null
+            : SmallStreamLimit;
 
     // Out of line: compiling a method that names the OTLP exporter loads its assembly, which a node
     // without a collector never needs (docs/BENCHMARKS.md, "Idle memory").
