@@ -89,6 +89,9 @@ public sealed class ChangesBrowserTests(AppFixture fixture, BrowserFixture brows
             var changes = await new ChangesPage(page).WaitLiveAsync();
             await page.Locator($".mud-layout[data-theme-ready][data-theme={theme}]").WaitForAsync();
             await changes.RowFor("search").First.WaitForAsync();
+            // Versions, hosts and times in the monospaced face, over MudBlazor's table cell rule.
+            Assert.Contains("Mono", await changes.RowFor("search").First.Locator("td.mono").First
+                .EvaluateAsync<string>("td => getComputedStyle(td).fontFamily"), StringComparison.Ordinal);
             await changes.ScreenshotAsync($"changes-{theme}");
             await changes.OpenDetailAsync("search");
             await changes.Detail.WaitForAsync();
