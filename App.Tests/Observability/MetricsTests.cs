@@ -96,10 +96,12 @@ public sealed class MetricsTests(AppFixture fixture)
     [InlineData("Microsoft.AspNetCore.Routing", "aspnetcore.routing.match_attempts", null)]
     [InlineData("System.Net.Http", "http.client.request.duration", null)]
     [InlineData("System.Net.NameResolution", "dns.lookup.duration", null)]
+    [InlineData("Microsoft.AspNetCore.Components", "aspnetcore.components.handle_event.duration", null)]
+    [InlineData("Microsoft.AspNetCore.Components.Lifecycle", "aspnetcore.components.update_parameters.duration", null)]
     [InlineData("Microsoft.AspNetCore.Hosting", "http.server.active_requests", ObservabilityExtensions.SmallStreamLimit)]
     [InlineData("Microsoft.AspNetCore.Server.Kestrel", "kestrel.active_connections", ObservabilityExtensions.SmallStreamLimit)]
     [InlineData(DashboardMetrics.MeterName, "dashboard.job.duration", ObservabilityExtensions.SmallStreamLimit)]
-    public void CardinalityLimit_IsTheDefault_OnlyForStreamsTaggedByRouteOrRemoteAddress(string meter, string instrument, int? limit)
+    public void CardinalityLimit_IsTheDefault_OnlyForStreamsTaggedByRouteAddressOrComponent(string meter, string instrument, int? limit)
     {
         using var owner = new Meter(meter);
         Assert.Equal(limit, ObservabilityExtensions.CardinalityLimit(owner.CreateCounter<long>(instrument)));

@@ -88,17 +88,18 @@ public static class ObservabilityExtensions
         return services;
     }
 
-    /// <summary>Streams with few series at most (every one but those tagged by route or remote address).</summary>
+    /// <summary>The points of a stream with few series (see <see cref="CardinalityLimit"/>).</summary>
     public const int SmallStreamLimit = 100;
 
     // OpenTelemetry allocates every metric stream's points up front, as many as its cardinality limit
     // (2,000 by default, about 140 KiB per stream, on the large object heap): the 53 streams of an idle
     // node held 7.6 MiB that way (docs/BENCHMARKS.md, "Idle memory"). Most streams have a handful of
-    // series (a state, a job kind, a policy); only the ones tagged by route or by remote address can
-    // have many, and they keep the default. Series past a limit are not lost: OpenTelemetry adds them
-    // up under otel.metric.overflow="true".
+    // series (a state, a job kind, a policy); only the ones tagged by route, remote address or
+    // component type and handler can have many, and they keep the default. Series past a limit are not
+    // lost: OpenTelemetry adds them up under otel.metric.overflow="true".
     internal static int? CardinalityLimit(System.Diagnostics.Metrics.Instrument instrument) =>
         instrument.Meter.Name is "System.Net.Http" or "System.Net.NameResolution"
+        || instrument.Meter.Name.StartsWith("Microsoft.AspNetCore.Components", StringComparison.Ordinal)
         || instrument.Name is "http.server.request.duration" or "aspnetcore.routing.match_attempts"
             ? null
             : SmallStreamLimit;
