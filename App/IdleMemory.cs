@@ -4,9 +4,9 @@ namespace Dashboard.App;
 
 /// <summary>
 /// Gives memory the app no longer uses back to the operating system: a full compacting collection
-/// for the managed heap, then glibc's <c>malloc_trim</c> for the native heap. The runtime's JIT,
-/// the type loader and SQLite free what they allocate during start-up, but glibc keeps those pages in
-/// its arenas (one per thread that allocated) until told otherwise: about 5 MiB on an idle node.
+/// for the managed heap, then glibc's <c>malloc_trim</c> for the native heap. What start-up allocates
+/// natively (the JIT compiling thousands of methods, SQLite) is freed, but glibc keeps the pages in
+/// its arenas (one per thread that allocated) until told otherwise: 3-5 MiB on an idle node.
 /// See docs/BENCHMARKS.md, "Idle memory".
 /// </summary>
 public static class IdleMemory
