@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dashboard.App.Tests;
 
@@ -18,5 +19,30 @@ public sealed class IdleMemoryTests
 
         Assert.True(IdleMemory.TrimNativeHeap());
         Marshal.FreeHGlobal(fence);
+    }
+
+    [Fact]
+    public async Task Trimmer_TrimsEveryInterval_OnTheAppsClock()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "malloc_trim is glibc's");
+        var clock = new FakeTimeProvider();
+        using var trimmer = new NativeHeapTrimmer(clock);
+        await trimmer.StartAsync(TestContext.Current.CancellationToken);
+
+        clock.Advance(IdleMemory.TrimInterval - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, trimmer.Trims);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => trimmer.Trims == 1);
+        clock.Advance(IdleMemory.TrimInterval);
+        await WaitUntilAsync(() => trimmer.Trims == 2);
+
+        await trimmer.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    // The trim runs on the timer's continuation, not on the thread that advanced the clock.
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10, TestContext.Current.CancellationToken);
+        Assert.True(condition());
     }
 }

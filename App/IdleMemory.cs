@@ -34,7 +34,50 @@ public static class IdleMemory
         }
     }
 
+    /// <summary>How often <see cref="NativeHeapTrimmer"/> trims.</summary>
+    public static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
+
     [DllImport("libc", EntryPoint = "malloc_trim")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int malloc_trim(nuint pad);
+}
+
+/// <summary>
+/// Trims the native heap every <see cref="IdleMemory.TrimInterval"/>, as the JVM's
+/// <c>TrimNativeHeapInterval</c> does. The JIT keeps compiling for minutes after start-up (methods
+/// moving to their optimized tier), and each compilation's scratch memory, freed, stays in glibc's
+/// arenas: about 0.5 MiB every 15 s on an idle node, 2.4 MiB by the 30 s mark. A trim with little to
+/// give back takes well under a millisecond.
+/// </summary>
+public sealed class NativeHeapTrimmer(TimeProvider clock) : BackgroundService
+{
+    // Made here, not in ExecuteAsync (which .NET 10 starts on a pool thread): the first interval
+    // counts from the host's start.
+    private readonly PeriodicTimer _timer = new(IdleMemory.TrimInterval, clock);
+    private int _trims;
+
+    /// <summary>Trims done so far.</summary>
+    public int Trims => Volatile.Read(ref _trims);
+
+    public override void Dispose()
+    {
+        _timer.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            while (await _timer.WaitForNextTickAsync(stoppingToken))
+            {
+                IdleMemory.TrimNativeHeap();
+                Interlocked.Increment(ref _trims);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
 }
