@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Dashboard.App.Tests.Api;
 using Dashboard.App.Tests.Infrastructure;
+using Dashboard.Data.Batches;
 using Microsoft.Playwright;
 
 namespace Dashboard.App.Tests.Browser;
@@ -35,10 +36,7 @@ public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser
         await Assertions.Expect(wizard.Curl).ToContainTextAsync($"\"hostname\": \"{prefix}-{{{{index}}}}\"");
         await Assertions.Expect(wizard.Curl).ToContainTextAsync("/devices/batch");
         await wizard.ScreenshotAsync("batch-wizard-4-review-light");
-        await wizard.SubmitAsync();
-
-        await page.WaitForURLAsync(url => url.EndsWith("/detail", StringComparison.Ordinal));
-        var detail = new BatchDetailPage(page);
+        var detail = await wizard.SubmitAndOpenDetailAsync(() => ServerSideAsync(fixture.App, prefix));
         await detail.WaitUntilInteractiveAsync();
         await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 15_000 });
         await Assertions.Expect(detail.Devices).ToHaveCountAsync(4);
@@ -53,6 +51,18 @@ public sealed class BatchBrowserTests(AppFixture fixture, BrowserFixture browser
         await Assertions.Expect(new BatchDetailPage(dark).Devices).ToHaveCountAsync(4);
         await new BatchDetailPage(dark).ScreenshotAsync("batch-detail-dark");
         await dark.Context.CloseAsync();
+    }
+
+    /// <summary>For a failure message: the batches whose hostnames start with <paramref name="prefix"/>, and the app's last errors.</summary>
+    internal static async Task<string> ServerSideAsync(DashboardApp app, string prefix)
+    {
+        var batches = (await app.Service<BatchService>().ListAsync(take: 2_000))
+            .Where(b => b.Hostnames.Any(h => h.StartsWith(prefix, StringComparison.Ordinal)))
+            .Select(b => $"{b.Id} {b.State} created {b.CreatedAt:HH:mm:ss.fff}")
+            .ToList();
+        var errors = app.Logs.Entries.TakeLast(5).Select(e => $"{e.Category}: {e.Message} {e.Exception?.GetType().Name}").ToList();
+        return $"batches named {prefix}-*: {(batches.Count == 0 ? "none" : string.Join("; ", batches))}; " +
+            $"last app errors: {(errors.Count == 0 ? "none" : string.Join(" | ", errors))}";
     }
 
     [Fact]
