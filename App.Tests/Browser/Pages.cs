@@ -29,7 +29,8 @@ public abstract class BasePage(IPage page)
         }
         catch (TimeoutException ex)
         {
-            throw new PageStateException($"After {action} the browser did not reach the expected page.\n{await DescribeAsync(action, server)}", ex);
+            // WaitForURL also waits for the page's load event: the URL below tells which of the two never came.
+            throw new PageStateException($"After {action}, waiting for the expected page timed out.\n{await DescribeAsync(action, server)}", ex);
         }
     }
 
@@ -45,7 +46,11 @@ public abstract class BasePage(IPage page)
         await AppendAsync("Disabled buttons", "button[disabled][data-testid]", attribute: "data-testid");
         await AppendAsync("Blazor error UI", "#blazor-error-ui[style*='block']");
         await AppendAsync("Reconnect UI", "#components-reconnect-modal[open], .components-reconnect-show, #components-reconnect-modal.components-reconnect-show");
-        if (server is not null) text.AppendLine($"Server: {await server()}");
+        if (server is not null)
+        {
+            try { text.AppendLine($"Server: {await server()}"); }
+            catch (Exception ex) { text.AppendLine($"Server: could not read ({ex.Message})"); }
+        }
         var log = BrowserLog.For(Page);
         text.AppendLine(log.Count == 0 ? "Browser log: (empty)" : $"Browser log:\n  {string.Join("\n  ", log)}");
         var name = "failure-" + new string(what.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()) + "-" + Guid.NewGuid().ToString("N")[..6];
@@ -54,7 +59,7 @@ public abstract class BasePage(IPage page)
             await ScreenshotAsync(name);
             text.AppendLine($"Screenshot: {Screenshots.PathFor(name)}");
         }
-        catch (PlaywrightException ex)
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
         {
             text.AppendLine($"Screenshot failed: {ex.Message}");
         }
@@ -74,7 +79,7 @@ public abstract class BasePage(IPage page)
                 }
                 text.AppendLine($"{label}: {(values.Count == 0 ? "(none)" : string.Join(" | ", values))}");
             }
-            catch (PlaywrightException ex)
+            catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
             {
                 text.AppendLine($"{label}: could not read ({ex.Message.Split('\n')[0]})");
             }
@@ -108,7 +113,7 @@ public sealed class LoginPage(IPage page) : BasePage(page)
         var page = await browser.NewPageAsync(app.BaseAddress, scheme, width, height);
         var login = await new LoginPage(page).OpenAsync(returnUrl);
         await login.SignInAsync("admin", DashboardApp.AdminPassword);
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        await login.WaitForUrlAfterAsync("signing in", url => !url.Contains("/login", StringComparison.Ordinal));
         return page;
     }
 }
