@@ -79,6 +79,9 @@ public sealed class AuditBrowserTests(AppFixture fixture, BrowserFixture browser
         await admin.Locator("input[data-testid=user-name]").FillAsync(viewerName);
         await admin.Locator("[data-testid=user-role]").ClickAsync();
         await admin.Locator(".mud-popover-open .mud-list-item", new() { HasText = "viewer" }).ClickAsync();
+        // The choice must have reached the server before Create; otherwise the user is made with the default role
+        // and the failure shows up only later, on the list (seen once under load).
+        await Assertions.Expect(admin.Locator("[data-testid=user-role]")).ToContainTextAsync("viewer");
         await admin.Locator("input[data-testid=user-password]").FillAsync(Password);
         await admin.Locator("[data-testid=user-create]").ClickAsync();
         await Assertions.Expect(admin.Locator($"[data-testid=user-row-{viewerName}] select")).ToHaveValueAsync("viewer");

@@ -22,7 +22,7 @@ public sealed class DeploymentsPage(IPage page) : BasePage(page)
     public async Task SubmitAsync()
     {
         await Page.ClickAsync("[data-testid=deploy-submit]");
-        await Page.WaitForURLAsync(url => System.Text.RegularExpressions.Regex.IsMatch(url, "/deployments/[0-9a-f-]{36}$"));
+        await WaitForUrlAfterAsync("Deploy", url => System.Text.RegularExpressions.Regex.IsMatch(url, "/deployments/[0-9a-f-]{36}$"));
         await WaitLiveAsync();
     }
 

@@ -14,7 +14,81 @@ public abstract class BasePage(IPage page)
 
     public Task ScreenshotAsync(string name) =>
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.PathFor(name), FullPage = true });
+
+    /// <summary>
+    /// Waits until the browser is at an address <paramref name="arrived"/> accepts after <paramref name="action"/>
+    /// (a submit that should open the new thing's page). If it never gets there, fails saying what the page shows
+    /// instead, with a screenshot, rather than only that the wait timed out. <paramref name="server"/> adds what
+    /// the server holds (whether the thing was created at all tells a lost click from a lost navigation).
+    /// </summary>
+    public async Task WaitForUrlAfterAsync(string action, Func<string, bool> arrived, Func<Task<string>>? server = null)
+    {
+        try
+        {
+            await Page.WaitForURLAsync(arrived);
+        }
+        catch (TimeoutException ex)
+        {
+            // WaitForURL also waits for the page's load event: the URL below tells which of the two never came.
+            throw new PageStateException($"After {action}, waiting for the expected page timed out.\n{await DescribeAsync(action, server)}", ex);
+        }
+    }
+
+    /// <summary>What the page shows now, for a failure message: address, errors, alerts, snackbars, the circuit's state, its log and a screenshot.</summary>
+    public async Task<string> DescribeAsync(string what, Func<Task<string>>? server = null)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"URL: {Page.Url}");
+        await AppendAsync("Step", "[data-testid=batch-wizard] .mud-step.active, .mud-stepper .mud-step-label-active, .mud-stepper-nav-step.active");
+        await AppendAsync("Errors", ".mud-input-helper-text.mud-input-error, [data-testid^=error-], [data-testid$=-error], [data-testid$=-errors]");
+        await AppendAsync("Alerts", ".mud-alert");
+        await AppendAsync("Snackbars", ".mud-snackbar");
+        await AppendAsync("Disabled buttons", "button[disabled][data-testid]", attribute: "data-testid");
+        await AppendAsync("Blazor error UI", "#blazor-error-ui[style*='block']");
+        await AppendAsync("Reconnect UI", "#components-reconnect-modal[open], .components-reconnect-show, #components-reconnect-modal.components-reconnect-show");
+        if (server is not null)
+        {
+            try { text.AppendLine($"Server: {await server()}"); }
+            catch (Exception ex) { text.AppendLine($"Server: could not read ({ex.Message})"); }
+        }
+        var log = BrowserLog.For(Page);
+        text.AppendLine(log.Count == 0 ? "Browser log: (empty)" : $"Browser log:\n  {string.Join("\n  ", log)}");
+        var name = "failure-" + new string(what.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()) + "-" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            await ScreenshotAsync(name);
+            text.AppendLine($"Screenshot: {Screenshots.PathFor(name)}");
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            text.AppendLine($"Screenshot failed: {ex.Message}");
+        }
+        return text.ToString();
+
+        async Task AppendAsync(string label, string selector, string? attribute = null)
+        {
+            try
+            {
+                var found = Page.Locator(selector);
+                var values = new List<string>();
+                for (var i = 0; i < Math.Min(await found.CountAsync(), 10); i++)
+                {
+                    var item = found.Nth(i);
+                    var value = attribute is null ? await item.InnerTextAsync(new() { Timeout = 2_000 }) : await item.GetAttributeAsync(attribute, new() { Timeout = 2_000 });
+                    if (!string.IsNullOrWhiteSpace(value)) values.Add(value.Trim().ReplaceLineEndings(" "));
+                }
+                text.AppendLine($"{label}: {(values.Count == 0 ? "(none)" : string.Join(" | ", values))}");
+            }
+            catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+            {
+                text.AppendLine($"{label}: could not read ({ex.Message.Split('\n')[0]})");
+            }
+        }
+    }
 }
+
+/// <summary>A browser test found the page in a state it did not expect; the message says what the page showed.</summary>
+public sealed class PageStateException(string message, Exception inner) : Exception(message, inner);
 
 public sealed class LoginPage(IPage page) : BasePage(page)
 {
@@ -39,7 +113,7 @@ public sealed class LoginPage(IPage page) : BasePage(page)
         var page = await browser.NewPageAsync(app.BaseAddress, scheme, width, height);
         var login = await new LoginPage(page).OpenAsync(returnUrl);
         await login.SignInAsync("admin", DashboardApp.AdminPassword);
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        await login.WaitForUrlAfterAsync("signing in", url => !url.Contains("/login", StringComparison.Ordinal));
         return page;
     }
 }
@@ -102,6 +176,14 @@ public sealed class BatchWizardPage(IPage page) : BasePage(page)
     public Task NextAsync() => Page.ClickAsync("[data-testid=wizard-next]");
 
     public Task SubmitAsync() => Page.ClickAsync("[data-testid=wizard-submit]");
+
+    /// <summary>Creates the batch on the review step and waits for its detail page.</summary>
+    public async Task<BatchDetailPage> SubmitAndOpenDetailAsync(Func<Task<string>>? server = null)
+    {
+        await SubmitAsync();
+        await WaitForUrlAfterAsync("Create batch", url => url.EndsWith("/detail", StringComparison.Ordinal), server);
+        return new BatchDetailPage(Page);
+    }
 
     public async Task SetQuantityAsync(int quantity) => await Field("field-quantity").FillAsync(quantity.ToString(System.Globalization.CultureInfo.InvariantCulture));
 

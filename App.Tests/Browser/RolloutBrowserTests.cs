@@ -13,6 +13,13 @@ public sealed class RolloutWizardPage(IPage page) : BasePage(page)
 
     public Task SubmitAsync() => Page.ClickAsync("[data-testid=wizard-submit]");
 
+    /// <summary>Creates the rollout on the review step and waits for its page (failing with what the wizard shows instead).</summary>
+    public async Task SubmitAndOpenRolloutAsync()
+    {
+        await SubmitAsync();
+        await WaitForUrlAfterAsync("Create rollout", url => url.Contains("/rollouts/", StringComparison.Ordinal) && !url.EndsWith("/new", StringComparison.Ordinal));
+    }
+
     public async Task ChooseAsync(string selectTestId, string option)
     {
         await Page.Locator($"[data-testid={selectTestId}]").First.ClickAsync();
@@ -94,9 +101,7 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
         await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync($"/api/management/v1/deployments/deployments/group/{group}");
         await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync("\"failure_threshold\": 40");
         await wizard.ScreenshotAsync("rollout-wizard-4-review-light");
-        await wizard.SubmitAsync();
-
-        await page.WaitForURLAsync(url => url.Contains("/rollouts/", StringComparison.Ordinal) && !url.EndsWith("/new", StringComparison.Ordinal));
+        await wizard.SubmitAndOpenRolloutAsync();
         var detail = new RolloutDetailPage(page);
         await detail.WaitUntilInteractiveAsync();
         await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "inprogress");
@@ -187,9 +192,7 @@ public sealed class RolloutBrowserTests(AppFixture fixture, BrowserFixture brows
         await wizard.NextAsync();
         await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync("/api/management/v2/deployments/deployments");
         await Assertions.Expect(wizard.ApiRequest).ToContainTextAsync("\"filter_id\"");
-        await wizard.SubmitAsync();
-
-        await page.WaitForURLAsync(url => url.Contains("/rollouts/", StringComparison.Ordinal) && !url.EndsWith("/new", StringComparison.Ordinal));
+        await wizard.SubmitAndOpenRolloutAsync();
         var detail = new RolloutDetailPage(page);
         await Assertions.Expect(detail.State).ToHaveAttributeAsync("data-state", "inprogress");
         // The state once, in words.

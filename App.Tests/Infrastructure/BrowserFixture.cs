@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Playwright;
 
 namespace Dashboard.App.Tests.Infrastructure;
@@ -41,7 +43,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Actions and navigations (a sign-in hashes its password, a page load fetches every script) can take
         // well over 15 s when a 2-core machine runs the suite beside other work; what a test asserts does not change.
         context.SetDefaultTimeout(30_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        BrowserLog.Attach(page);
+        return page;
     }
 
     public async ValueTask DisposeAsync()
@@ -49,4 +53,31 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
     }
+}
+
+/// <summary>
+/// What each page wrote to its console and what threw in it (Blazor reports a broken circuit or a
+/// failed reconnect only there), so a failing browser test can say what the page went through.
+/// </summary>
+public static class BrowserLog
+{
+    private const int Kept = 50;
+    private static readonly ConditionalWeakTable<IPage, ConcurrentQueue<string>> Logs = [];
+
+    public static void Attach(IPage page)
+    {
+        var log = Logs.GetOrCreateValue(page);
+        var started = DateTime.UtcNow;
+        void Add(string line)
+        {
+            log.Enqueue($"+{(DateTime.UtcNow - started).TotalSeconds:0.0}s {line}");
+            while (log.Count > Kept) log.TryDequeue(out _);
+        }
+        page.Console += (_, message) => Add($"console.{message.Type}: {message.Text}");
+        page.PageError += (_, error) => Add($"page error: {error}");
+        page.FrameNavigated += (_, frame) => { if (frame.ParentFrame is null) Add($"navigated: {frame.Url}"); };
+    }
+
+    /// <summary>The last lines logged for <paramref name="page"/>, oldest first.</summary>
+    public static IReadOnlyList<string> For(IPage page) => Logs.TryGetValue(page, out var log) ? [.. log] : [];
 }
