@@ -321,7 +321,9 @@ async Task IdleAsync(int count, string path)
     var warm = await OpenAsync(context, 1, path, "[data-theme-ready=true]", "[data-testid=entry-title]");
     await warm[0].CloseAsync();
     await Task.Delay(2000);
-    var (before, heapBefore) = (Proc(appPid).RssKiB, await GcAsync());
+    // Collect (and trim) first, then read: both figures after the same clean-up.
+    var heapBefore = await GcAsync();
+    var before = Proc(appPid).RssKiB;
     var pages = await OpenAsync(context, count, path, "[data-theme-ready=true]", "[data-testid=entry-title]");
     var rows = await pages[0].Locator("[data-testid=timeline-entry]").CountAsync();
     await Task.Delay(5000);
