@@ -57,8 +57,7 @@ builder.Services.AddSingleton<Dashboard.App.Components.Shared.TimelineRows>();
 builder.Services.AddSingleton<Dashboard.App.Components.Pages.Changes.ChangeRows>();
 builder.Services.AddSingleton<Dashboard.App.Components.Shared.LanePictures>();
 builder.Services.AddMudServices();
-builder.Services.AddSingleton<NativeHeapTrimmer>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeHeapTrimmer>());
+builder.Services.AddHostedService<NativeHeapTrimmer>();
 builder.Services.AddCascadingAuthenticationState();
 
 var app = builder.Build();
