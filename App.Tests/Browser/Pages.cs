@@ -21,24 +21,30 @@ public abstract class BasePage(IPage page)
     /// instead, with a screenshot, rather than only that the wait timed out. <paramref name="server"/> adds what
     /// the server holds (whether the thing was created at all tells a lost click from a lost navigation).
     /// </summary>
-    public async Task WaitForUrlAfterAsync(string action, Func<string, bool> arrived, Func<Task<string>>? server = null)
+    public async Task WaitForUrlAfterAsync(string action, Func<string, bool> arrived, Func<Task<string>>? server = null, WaitUntilState waitUntil = WaitUntilState.Load)
     {
+        var started = DateTimeOffset.UtcNow;
         try
         {
-            await Page.WaitForURLAsync(arrived);
+            await Page.WaitForURLAsync(arrived, new() { WaitUntil = waitUntil });
         }
         catch (TimeoutException ex)
         {
-            // WaitForURL also waits for the page's load event: the URL below tells which of the two never came.
-            throw new PageStateException($"After {action}, waiting for the expected page timed out.\n{await DescribeAsync(action, server)}", ex);
+            // WaitForURL waits for the browser to navigate (a new document or a pushState) and then for the load
+            // event; Playwright's log below lists every navigation it saw ("navigated to"): none means the browser
+            // never navigated at all, one to the right address means the load event never came.
+            throw new PageStateException($"After {action}, waiting for the expected page timed out.\n" +
+                $"Playwright: {ex.Message.ReplaceLineEndings("\n  ")}\n{await DescribeAsync(action, server, started)}", ex);
         }
     }
 
     /// <summary>What the page shows now, for a failure message: address, errors, alerts, snackbars, the circuit's state, its log and a screenshot.</summary>
-    public async Task<string> DescribeAsync(string what, Func<Task<string>>? server = null)
+    public async Task<string> DescribeAsync(string what, Func<Task<string>>? server = null, DateTimeOffset? since = null)
     {
         var text = new System.Text.StringBuilder();
-        text.AppendLine($"URL: {Page.Url}");
+        text.AppendLine($"URL: {Page.Url}{(Page.IsClosed ? " (page closed)" : "")}");
+        await AppendDocumentAsync(text);
+        text.AppendLine($"Network (seconds since the page was created):\n  {string.Join("\n  ", PageActivity.Describe(Page))}");
         await AppendAsync("Step", "[data-testid=batch-wizard] .mud-step.active, .mud-stepper .mud-step-label-active, .mud-stepper-nav-step.active");
         await AppendAsync("Errors", ".mud-input-helper-text.mud-input-error, [data-testid^=error-], [data-testid$=-error], [data-testid$=-errors]");
         await AppendAsync("Alerts", ".mud-alert");
@@ -53,6 +59,13 @@ public abstract class BasePage(IPage page)
         }
         var log = BrowserLog.For(Page);
         text.AppendLine(log.Count == 0 ? "Browser log: (empty)" : $"Browser log:\n  {string.Join("\n  ", log)}");
+        if (DashboardApp.ServingAt(Page.Url) is { } app)
+        {
+            // The server's side of the same seconds: did the click reach the circuit, did it ask for the navigation,
+            // did the document request arrive and finish (shared app: other tests' lines only if they overlapped).
+            var lines = app.Trace.Since((since ?? DateTimeOffset.UtcNow).AddSeconds(-5));
+            text.AppendLine(lines.Count == 0 ? "Server trace: (empty)" : $"Server trace (last {lines.Count}):\n  {string.Join("\n  ", lines)}");
+        }
         var name = "failure-" + new string(what.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()) + "-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
@@ -64,6 +77,28 @@ public abstract class BasePage(IPage page)
             text.AppendLine($"Screenshot failed: {ex.Message}");
         }
         return text.ToString();
+
+        async Task AppendDocumentAsync(System.Text.StringBuilder into)
+        {
+            try
+            {
+                // Resource timing lists a request only once it ended, so "unfinished" is usually empty: the
+                // network lines below (from Playwright's request events) are what shows a request still pending.
+                var document = await Page.EvaluateAsync<string>("""
+                    () => {
+                        const n = performance.getEntriesByType('navigation')[0];
+                        const nav = n ? `${n.type} ${n.name} responseEnd ${n.responseEnd.toFixed(0)} ms, DOMContentLoaded ${n.domContentLoadedEventEnd.toFixed(0)} ms, load ${n.loadEventEnd.toFixed(0)} ms` : 'none';
+                        const unfinished = performance.getEntriesByType('resource').filter(e => !e.responseEnd).map(e => `${e.name} at ${e.startTime.toFixed(0)} ms`);
+                        return `readyState ${document.readyState} at ${performance.now().toFixed(0)} ms; location ${location.href}; navigation: ${nav}; resources without responseEnd: ${unfinished.length ? unfinished.join(', ') : 'none'}`;
+                    }
+                    """).WaitAsync(TimeSpan.FromSeconds(5));
+                into.AppendLine($"Document: {document}");
+            }
+            catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+            {
+                into.AppendLine($"Document: could not read ({ex.Message.Split('\n')[0]})");
+            }
+        }
 
         async Task AppendAsync(string label, string selector, string? attribute = null)
         {

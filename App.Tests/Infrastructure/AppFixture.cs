@@ -1,3 +1,6 @@
+// A failing browser test's pages are closed when it ends, not left to hold the shared app's shutdown.
+[assembly: Dashboard.App.Tests.Infrastructure.ClosePagesLeftOpen]
+
 namespace Dashboard.App.Tests.Infrastructure;
 
 /// <summary>One app for the whole "app" collection: fresh data directory, demo fleet, bootstrap token.</summary>

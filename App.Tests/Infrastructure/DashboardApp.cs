@@ -61,6 +61,9 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
     /// <summary>What this app logged at error level.</summary>
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The app's last seconds of browser traffic, for a browser test's failure message.</summary>
+    public ServerTrace Trace { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -71,6 +74,11 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
             _services?.Invoke(services);
             services.AddSingleton<IStartupFilter, FaultEndpoints>();
             services.AddSingleton<ILoggerProvider>(Logs);
+            services.AddSingleton<ILoggerProvider>(Trace);
+            services.Configure<LoggerFilterOptions>(options =>
+            {
+                foreach (var rule in ServerTrace.Rules) options.Rules.Add(rule);
+            });
         });
     }
 
@@ -78,8 +86,17 @@ public sealed class DashboardApp : WebApplicationFactory<Program>
     public DashboardApp Start()
     {
         StartServer();
+        Serving[BaseAddress.GetLeftPart(UriPartial.Authority)] = new WeakReference<DashboardApp>(this);
         return this;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WeakReference<DashboardApp>> Serving = new();
+
+    /// <summary>The started app that serves <paramref name="url"/> (by scheme, host and port), for a browser test's failure report.</summary>
+    public static DashboardApp? ServingAt(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && Serving.TryGetValue(uri.GetLeftPart(UriPartial.Authority), out var app) && app.TryGetTarget(out var found)
+            ? found
+            : null;
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
