@@ -39,9 +39,7 @@ public sealed class LivePagesBrowserTests(AppFixture fixture, BrowserFixture bro
         var component = $"isle-{Guid.NewGuid():N}"[..13];
         await page.FillAsync("[data-testid=filter-component]", component);
         await page.PressAsync("[data-testid=filter-component]", "Enter");
-        // Arrived once the filtered page's document is committed; being live (next line) is what it must then be.
-        // Waiting for the load event as well timed out once on a fresh clone, with the navigation done.
-        await page.WaitForURLAsync(url => url.Contains(component, StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await new TimelinePage(page).WaitForUrlAfterAsync("the island's filter", url => url.Contains(component, StringComparison.Ordinal));
         await new TimelinePage(page).WaitLiveAsync();
         await PostStartAsync(component, "1.0");
         await Assertions.Expect(new TimelinePage(page).EntryTitled($"{component} 1.0 started")).ToBeVisibleAsync();

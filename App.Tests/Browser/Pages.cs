@@ -44,6 +44,7 @@ public abstract class BasePage(IPage page)
         var text = new System.Text.StringBuilder();
         text.AppendLine($"URL: {Page.Url}{(Page.IsClosed ? " (page closed)" : "")}");
         await AppendDocumentAsync(text);
+        text.AppendLine($"Test process thread pool: {ThreadPoolWatch.Describe((since ?? DateTimeOffset.UtcNow).AddSeconds(-35))}");
         text.AppendLine($"Network (seconds since the page was created):\n  {string.Join("\n  ", PageActivity.Describe(Page))}");
         await AppendAsync("Step", "[data-testid=batch-wizard] .mud-step.active, .mud-stepper .mud-step-label-active, .mud-stepper-nav-step.active");
         await AppendAsync("Errors", ".mud-input-helper-text.mud-input-error, [data-testid^=error-], [data-testid$=-error], [data-testid$=-errors]");

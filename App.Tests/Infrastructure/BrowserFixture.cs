@@ -17,6 +17,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"Browser tests need Debian's Chromium at {ChromiumPath}: apt-get install -y chromium");
+        ThreadPoolWatch.Start();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -186,6 +187,15 @@ public sealed class PageActivity
 public sealed class ClosePagesLeftOpenAttribute : Xunit.v3.BeforeAfterTestAttribute
 {
     // xunit's hook is synchronous; Playwright's calls do not need the caller's thread.
-    public override void After(System.Reflection.MethodInfo methodUnderTest, Xunit.v3.IXunitTest test) =>
+    public override void Before(System.Reflection.MethodInfo methodUnderTest, Xunit.v3.IXunitTest test)
+    {
+        ThreadPoolWatch.Start();
+        if (Environment.GetEnvironmentVariable("FLAKE_LOG") is { } log) File.AppendAllText(log, $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} START {test.TestDisplayName}\n");
+    }
+
+    public override void After(System.Reflection.MethodInfo methodUnderTest, Xunit.v3.IXunitTest test)
+    {
+        if (Environment.GetEnvironmentVariable("FLAKE_LOG") is { } log) File.AppendAllText(log, $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} END {test.TestDisplayName}\n");
         Task.Run(() => BrowserFixture.CloseLeftOpenAsync(test.UniqueID)).GetAwaiter().GetResult();
+    }
 }
