@@ -1,4 +1,5 @@
-// Small browser helpers for the dashboard. Kept dependency-free.
+// Small browser helpers for the dashboard. Kept dependency-free: loaded in <head>, before the page exists
+// (App.razor says why), so it touches nothing but window and the document itself.
 window.dashboard = {
     prefersDark() {
         return document.documentElement.dataset.theme === "dark";
