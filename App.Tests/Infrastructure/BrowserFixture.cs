@@ -187,15 +187,8 @@ public sealed class PageActivity
 public sealed class ClosePagesLeftOpenAttribute : Xunit.v3.BeforeAfterTestAttribute
 {
     // xunit's hook is synchronous; Playwright's calls do not need the caller's thread.
-    public override void Before(System.Reflection.MethodInfo methodUnderTest, Xunit.v3.IXunitTest test)
-    {
-        ThreadPoolWatch.Start();
-        if (Environment.GetEnvironmentVariable("FLAKE_LOG") is { } log) File.AppendAllText(log, $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} START {test.TestDisplayName}\n");
-    }
-
     public override void After(System.Reflection.MethodInfo methodUnderTest, Xunit.v3.IXunitTest test)
     {
-        if (Environment.GetEnvironmentVariable("FLAKE_LOG") is { } log) File.AppendAllText(log, $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} END {test.TestDisplayName}\n");
         Task.Run(() => BrowserFixture.CloseLeftOpenAsync(test.UniqueID)).GetAwaiter().GetResult();
     }
 }

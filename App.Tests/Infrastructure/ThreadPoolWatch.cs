@@ -35,7 +35,6 @@ public static class ThreadPoolWatch
             if (waited >= Reported)
             {
                 Stalls.Enqueue((DateTimeOffset.UtcNow, waited));
-                if (Environment.GetEnvironmentVariable("FLAKE_LOG") is { } log) File.AppendAllText(log, $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} STALL {waited.TotalSeconds:0.00}s threads {ThreadPool.ThreadCount}\n");
                 while (Stalls.Count > 200) Stalls.TryDequeue(out _);
             }
             // The sampling interval of a thread outside the pool; no test waits on it.
