@@ -51,7 +51,7 @@ public sealed class AttentionBrowserTests(AppFixture fixture, BrowserFixture bro
         await inbox.ScreenshotAsync("attention-light");
 
         await inbox.Item(rollout.Id).Locator("[data-testid=attention-link]").ClickAsync();
-        await page.WaitForURLAsync($"**/rollouts/{rollout.Id}");
+        await inbox.WaitForUrlAfterAsync("the inbox item's link", url => new Uri(url).AbsolutePath == $"/rollouts/{rollout.Id}");
         var suspects = new SuspectsPanel(page);
         await suspects.WaitUntilInteractiveAsync();
         await Assertions.Expect(suspects.Suspect(suspect.Id)).ToContainTextAsync($"shares host {host}");

@@ -24,7 +24,7 @@ public sealed class DeliveryBrowserTests(AppFixture fixture, BrowserFixture brow
         {
             var page = await LoginPage.SignedInAsync(browser, fixture.App, "/", scheme);
             await page.Locator("nav a[href='/delivery']").ClickAsync();
-            await page.WaitForURLAsync(url => url.Contains("/delivery", StringComparison.Ordinal));
+            await new TimelinePage(page).WaitForUrlAfterAsync("the nav link to /delivery", url => url.Contains("/delivery", StringComparison.Ordinal));
             await Assertions.Expect(page.Locator("[data-testid=delivery-components]")).ToContainTextAsync(component, new() { Timeout = 20_000 }); // the first page of a loaded machine's circuit
             await Assertions.Expect(page.Locator("[data-testid=delivery-daily-chart] svg").First).ToBeVisibleAsync();
 

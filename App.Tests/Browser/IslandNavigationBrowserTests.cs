@@ -21,7 +21,7 @@ public sealed class IslandNavigationBrowserTests(AppFixture fixture, BrowserFixt
         await page.EvaluateAsync("() => { window.__sameDocument = true; }");
 
         await page.Locator($"nav a[href='{target}']").ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == target);
+        await new TimelinePage(page).WaitForUrlAfterAsync($"the nav link to {target}", url => new Uri(url).AbsolutePath == target);
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(heading);
         Assert.Null(await page.EvaluateAsync<bool?>("() => window.__sameDocument ?? null"));
 

@@ -15,7 +15,7 @@ public sealed class LoginBrowserTests(AppFixture fixture, BrowserFixture browser
 
         await new LoginPage(page).SignInAsync("admin", DashboardApp.AdminPassword);
 
-        await page.WaitForURLAsync("**/fleet");
+        await new LoginPage(page).WaitForUrlAfterAsync("signing in", url => new Uri(url).AbsolutePath == "/fleet");
         await Assertions.Expect(page.Locator("[data-testid=signed-in-user]")).ToHaveTextAsync("admin");
         // Other tests in the shared app add devices (batches), so only the demo fleet's 12 are certain.
         await Assertions.Expect(page.Locator("[data-testid=stat-devices]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(1[2-9]|[2-9]\d|\d{3,})$"));
