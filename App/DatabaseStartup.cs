@@ -1,77 +1,65 @@
-using System.Diagnostics;
-using System.Reflection;
+using System.Runtime.InteropServices;
 using Dashboard.Data;
 
 namespace Dashboard.App;
 
 /// <summary>
 /// Prepares the database before the app serves. When a migration is pending (a new data directory or an
-/// upgrade) and this process is the app itself, the migrations and the first start's work (bootstrap
-/// administrator, fleet import) run in a short-lived child process of the same app,
-/// <c>Dashboard.App initialize</c>, like an init container: the code they run would otherwise stay loaded
-/// in the server for its whole life. The server then initializes as on any restart, finding it all done.
-/// A host inside another process (the tests' in-process hosts, <c>dotnet ef</c>) initializes in process.
+/// upgrade) and this process is the app itself, the server migrates and does the first start's work
+/// (bootstrap administrator, fleet import), then starts over in place: the process replaces itself with
+/// a fresh copy of the same command line (<c>execv</c>: same process id, arguments, environment and
+/// output), which initializes as on any restart and finds it all done. The code that ran once is thus not
+/// resident for the server's life, and nothing extra is (no child process to start and wait for).
+/// Elsewhere (another OS, the tests' in-process hosts, <c>dotnet ef</c>) it initializes in process.
 /// See docs/decisions/0018-first-start-in-a-child-process.md.
 /// </summary>
 internal static class DatabaseStartup
 {
-    public const string Command = "initialize";
-
     private static string DemoFleetPath => Path.Combine(AppContext.BaseDirectory, "demo-fleet.json");
 
-    public static bool IsChildCommand(string[] args) => args is [Command, ..];
-
-    /// <summary>The child: the same configuration as the server (content root, environment, files, variables, arguments), the data layer only.</summary>
-    public static async Task<int> RunChildAsync(string[] args)
-    {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.Services.AddDashboardData();
-        await using var app = builder.Build();
-        var logger = app.Services.GetRequiredService<ILogger<DatabaseInitializerHost>>();
-        try
-        {
-            await app.Services.GetRequiredService<DatabaseInitializer>()
-                .InitializeAsync(app.Services.GetRequiredService<DashboardSettings>(), DemoFleetPath);
-            return 0;
-        }
-        catch (Exception ex)
-        {
-            logger.LogCritical(ex, "Initializing the database failed");
-            return 1;
-        }
-    }
-
-    /// <summary>The server: hands pending migrations to a child process when it can, then initializes (idempotently) in process.</summary>
-    public static async Task InitializeAsync(WebApplication app, string[] args)
+    /// <summary>Initializes (idempotently); after applying migrations in the app's own process on Linux, starts over in place and does not return.</summary>
+    public static async Task InitializeAsync(WebApplication app)
     {
         var settings = app.Services.GetRequiredService<DashboardSettings>();
         var initializer = app.Services.GetRequiredService<DatabaseInitializer>();
         var ct = app.Lifetime.ApplicationStopping;
-        if (IsOwnProcess && await initializer.HasPendingMigrationsAsync(settings, ct))
-            await RunChildProcessAsync(args, app.Services.GetRequiredService<ILogger<DatabaseInitializerHost>>(), ct);
+        var restartAfter = CanRestartInPlace && await initializer.HasPendingMigrationsAsync(settings, ct);
         await initializer.InitializeAsync(settings, DemoFleetPath, ct);
+        if (!restartAfter) return;
+
+        // The fresh process must find nothing left to do, or it would start over again, and again.
+        if (await initializer.HasPendingMigrationsAsync(settings, ct))
+            throw new InvalidOperationException("Migrations are still pending after initializing the database.");
+        app.Services.GetRequiredService<ILogger<DatabaseInitializerHost>>()
+            .LogInformation("Initialized the database; starting over in place so that the server runs without the code that did it");
+        // Disposing flushes the console logger's queue; execv would drop what it had not written.
+        await app.DisposeAsync();
+        RestartInPlace();
     }
 
-    private static bool IsOwnProcess => Assembly.GetEntryAssembly() == typeof(DatabaseStartup).Assembly;
+    private static bool CanRestartInPlace =>
+        OperatingSystem.IsLinux() && System.Reflection.Assembly.GetEntryAssembly() == typeof(DatabaseStartup).Assembly;
 
-    private static async Task RunChildProcessAsync(string[] args, ILogger logger, CancellationToken ct)
+    /// <summary>
+    /// Replaces this process with the same executable and arguments as it was started with, read from
+    /// <c>/proc/self</c> (exact, including the <c>dotnet</c> host's own options). File descriptors the
+    /// runtime and SQLite open are close-on-exec; standard input, output and error carry over.
+    /// </summary>
+    private static void RestartInPlace()
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The app's own executable is unknown.");
-        // Output is inherited: the child's log lines land where the server's do.
-        var start = new ProcessStartInfo(self) { UseShellExecute = false };
-        // Started as `dotnet Dashboard.App.dll`, or by the apphost (`dotnet run`, a published app).
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(DatabaseStartup).Assembly.Location);
-        start.ArgumentList.Add(Command);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-
-        var watch = Stopwatch.StartNew();
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"{self} did not start.");
-        await child.WaitForExitAsync(ct);
-        if (child.ExitCode != 0)
-            throw new InvalidOperationException($"Initializing the database in a child process failed with exit code {child.ExitCode}; its log is above.");
-        logger.LogInformation("Applied the pending migrations in a child process ({Pid}) in {Elapsed} ms", child.Id, watch.ElapsedMilliseconds);
+        var cmdline = File.ReadAllText("/proc/self/cmdline");
+        var argv = (cmdline.EndsWith('\0') ? cmdline[..^1] : cmdline).Split('\0');
+        var pointers = new nint[argv.Length + 1]; // null-terminated, as execv wants
+        for (var i = 0; i < argv.Length; i++) pointers[i] = Marshal.StringToCoTaskMemUTF8(argv[i]);
+        execv("/proc/self/exe", pointers);
+        // execv returns only when it failed; the pointers are not freed, as the process is about to end.
+        throw new InvalidOperationException($"Starting over after initializing the database failed (errno {Marshal.GetLastPInvokeError()}); starting the app again finds the database ready.");
     }
 
-    /// <summary>The log category of both sides.</summary>
+    [DllImport("libc", EntryPoint = "execv", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int execv([MarshalAs(UnmanagedType.LPUTF8Str)] string path, nint[] argv);
+
+    /// <summary>The log category.</summary>
     private sealed class DatabaseInitializerHost;
 }

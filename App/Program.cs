@@ -13,9 +13,6 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
-// The first start's database work, in a process of its own (see DatabaseStartup).
-if (DatabaseStartup.IsChildCommand(args)) return await DatabaseStartup.RunChildAsync(args[1..]);
-
 var builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
 {
@@ -62,7 +59,7 @@ builder.Services.AddCascadingAuthenticationState();
 
 var app = builder.Build();
 
-await DatabaseStartup.InitializeAsync(app, args);
+await DatabaseStartup.InitializeAsync(app);
 JobsServiceCollectionExtensions.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
 
 app.UseSecurityHeaders();

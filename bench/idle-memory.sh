@@ -29,7 +29,7 @@ measure() {
     anon=$(awk '/RssAnon/ {print $2}' /proc/$app/status)
     file=$(awk '/RssFile/ {print $2}' /proc/$app/status)
     shmem=$(awk '/RssShmem/ {print $2}' /proc/$app/status)
-    echo "$label: idle RSS $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB) after ${settle}s: anonymous $((anon / 1024)) MiB," \
+    echo "$label: idle RSS $((rss / 1024)) MiB = $(awk -v k=$rss 'BEGIN { printf "%.1f", k * 1024 / 1e6 }') MB (peak $((hwm / 1024)) MiB) after ${settle}s: anonymous $((anon / 1024)) MiB," \
         "mapped files $((file / 1024)) MiB, JIT code and loader heaps (shmem) $((shmem / 1024)) MiB;" \
         "/healthz after $(( (ready - started) / 1000000 )) ms; load $(cut -d' ' -f1-3 /proc/loadavg)"
     kill $pid; wait $pid 2>/dev/null || true; pid=

@@ -30,6 +30,9 @@ public sealed class FleetImporterTests
         var details = (await db.Timeline.SingleAsync(e => e.Title.StartsWith("Fleet imported"), ct)).Details;
         Assert.Contains($"{first.Facilities} facilities added", details, StringComparison.Ordinal);
         Assert.Contains($"{first.Devices} devices added", details, StringComparison.Ordinal);
+        // What the start-up log line prints.
+        Assert.StartsWith($"2 projects, {first.Plans} plans, ", first.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", first.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,7 +5,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Dashboard.Data.Fleet;
 
 /// <summary>What a fleet file holds, and what importing it changed (empty when the database already matched it).</summary>
-public sealed record FleetImportResult(int Projects, int Plans, int OperatingSystems, int Facilities, int Devices, IReadOnlyList<string> Changes);
+public sealed record FleetImportResult(int Projects, int Plans, int OperatingSystems, int Facilities, int Devices, IReadOnlyList<string> Changes)
+{
+    /// <summary>For the log line (a record's own would print the list's type name).</summary>
+    public override string ToString() =>
+        $"{Projects} projects, {Plans} plans, {OperatingSystems} operating systems, {Facilities} facilities, {Devices} devices, {Changes.Count} changes";
+}
 
 /// <summary>
 /// Imports a fleet file, the provider's inventory: projects, plans, operating systems, facilities
