@@ -1,6 +1,7 @@
 using Dashboard.Data.Auth;
 using Dashboard.Data.Cluster;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace Dashboard.Data;
 
 /// <summary>
 /// Runs once before the app serves anything: applies migrations, switches SQLite to WAL,
-/// creates the bootstrap administrator and token, and imports the fleet file or the demo fleet.
+/// creates the bootstrap administrator and token, encrypts webhook secrets stored before they were,
+/// and imports the fleet file or the demo fleet.
 /// Every step is idempotent, so a restart on the same data directory changes nothing.
 /// </summary>
 public sealed class DatabaseInitializer(
@@ -17,6 +19,7 @@ public sealed class DatabaseInitializer(
     TokenService tokens,
     FleetImporter fleet,
     ClusterDatabase cluster,
+    WebhookSecrets webhookSecrets,
     ILogger<DatabaseInitializer> logger)
 {
     public async Task InitializeAsync(DashboardSettings options, string demoFleetPath, CancellationToken ct = default)
@@ -42,6 +45,8 @@ public sealed class DatabaseInitializer(
 
         await users.EnsureBootstrapAdminAsync(options.AdminPassword, ct);
         await EnsureBootstrapTokenAsync(options.BootstrapToken, ct);
+        // Before any delivery runs (the job server starts after this), and under the turn, so one node does it.
+        await webhookSecrets.EncryptPlainTextAsync(ct);
 
         if (!string.IsNullOrWhiteSpace(options.FleetFile))
         {
