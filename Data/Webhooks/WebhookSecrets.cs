@@ -69,10 +69,9 @@ public sealed class WebhookSecrets(IDataProtectionProvider provider, IDbContextF
     public async Task<int> EncryptPlainTextAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var plain = await db.Webhooks.AsNoTracking()
-            .Where(w => !w.Secret.StartsWith(Prefix))
-            .Select(w => new { w.Id, w.Secret })
-            .ToListAsync(ct);
+        // Told apart here, not in SQL: the prefix test must be exactly the one decryption makes (SQLite's LIKE ignores case).
+        var plain = (await db.Webhooks.AsNoTracking().Select(w => new { w.Id, w.Secret }).ToListAsync(ct))
+            .Where(w => !IsEncrypted(w.Secret)).ToList();
         if (plain.Count == 0) return 0;
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
