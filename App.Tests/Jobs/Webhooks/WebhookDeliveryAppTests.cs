@@ -147,6 +147,8 @@ public sealed class WebhookDeliveryAppTests
         var delivered = Assert.Single(lostReceiver.All);
         Assert.Equal(WebhookSender.Sign(newSecret, Encoding.UTF8.GetBytes(delivered.Body)), delivered.Signature);
         Assert.Equal(JsonDocument.Parse(legacyDelivery.Body).RootElement.GetProperty("id").GetInt64(), JsonDocument.Parse(delivered.Body).RootElement.GetProperty("id").GetInt64());
+        // The lost key was a failed attempt on a log, never an error of the app.
+        Assert.Empty(second.Logs.Entries);
     }
 
     [Fact]
