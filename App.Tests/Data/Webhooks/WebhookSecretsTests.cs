@@ -116,6 +116,12 @@ public sealed class WebhookSecretsTests
 
         var given = await service.RotateSecretAsync(webhook.Id, "  given-secret-0123456789  ", Ct);
         Assert.Equal("given-secret-0123456789", given.Secret);
+        await using (var db = data.CreateDb())
+        {
+            var audited = await db.AuditEntries.Where(e => e.Action == Dashboard.Data.Audit.AuditActions.WebhookRotateSecret).ToListAsync(Ct);
+            Assert.Equal(webhook.Id.ToString(), Assert.Single(audited, e => e.Outcome == Dashboard.Data.Audit.AuditOutcomes.Succeeded).TargetId);
+            Assert.DoesNotContain(audited, e => (e.Detail ?? "").Contains("given-secret", StringComparison.Ordinal));
+        }
         Assert.True(data.Get<WebhookSecrets>().TryDecrypt(await StoredSecretAsync(data, webhook.Id), out var back));
         Assert.Equal("given-secret-0123456789", back);
     }
