@@ -45,8 +45,7 @@ public sealed class DatabaseInitializer(
 
         await users.EnsureBootstrapAdminAsync(options.AdminPassword, ct);
         await EnsureBootstrapTokenAsync(options.BootstrapToken, ct);
-        // Before any delivery runs (the job server starts after this), and under the turn, so one node does it.
-        await webhookSecrets.EncryptPlainTextAsync(ct);
+        await EncryptWebhookSecretsAsync(ct);
 
         if (!string.IsNullOrWhiteSpace(options.FleetFile))
         {
@@ -74,6 +73,21 @@ public sealed class DatabaseInitializer(
         var applied = (await db.Database.GetAppliedMigrationsAsync(ct)).ToHashSet(StringComparer.Ordinal);
         var known = options.UsesPostgres ? KnownMigrations.Postgres : KnownMigrations.Sqlite;
         return known.Any(id => !applied.Contains(id));
+    }
+
+    // Before any delivery runs (the job server starts after this), and under the turn, so one node does it.
+    // A key ring that cannot encrypt (an unwritable keys directory) must not keep the app down: the
+    // transaction rolls back, plain text keeps signing, and the next start tries again.
+    private async Task EncryptWebhookSecretsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await webhookSecrets.EncryptPlainTextAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Could not encrypt the plain-text webhook signing secrets; they stay as they were until the next start");
+        }
     }
 
     private async Task EnsureBootstrapTokenAsync(string? secret, CancellationToken ct)

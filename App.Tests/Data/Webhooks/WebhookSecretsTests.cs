@@ -6,6 +6,7 @@ using Dashboard.Data.Webhooks;
 using Dashboard.Data.Work;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.App.Tests.Data.Webhooks;
 
@@ -64,6 +65,18 @@ public sealed class WebhookSecretsTests
         Assert.Equal(0, await data.Get<WebhookSecrets>().EncryptPlainTextAsync(Ct));
 
         await AssertAnEntryArrivesSignedAsync(data, receiver, Secret);
+    }
+
+    [Fact]
+    public async Task Initializer_StillStarts_AndLeavesThePlainTextAsItWas_WhenTheKeyRingCannotEncrypt()
+    {
+        await using var data = await DataServices.MigratedAsync(services => services.AddSingleton<IDataProtectionProvider>(new UnwritableKeyRing()),
+            new Dictionary<string, string?> { ["Dashboard:Demo"] = "false" });
+        var legacy = await AddRawAsync(data, "legacy", "https://127.0.0.1/hook", Secret);
+
+        await data.Get<DatabaseInitializer>().InitializeAsync(data.Get<DashboardSettings>(), "", Ct);
+
+        Assert.Equal(Secret, await StoredSecretAsync(data, legacy));
     }
 
     [Fact]
@@ -163,5 +176,15 @@ public sealed class WebhookSecretsTests
         var runner = data.Get<WebhookRunner>();
         foreach (var work in ((RecordingWorkScheduler)data.Get<IWorkScheduler>()).Enqueued.Where(w => w.Kind == WebhookRunner.WorkKind).Distinct().ToList())
             await runner.RunAsync(work.SubjectId, Ct);
+    }
+
+    // What a key ring that cannot store a new key does: every operation fails.
+    private sealed class UnwritableKeyRing : IDataProtectionProvider, IDataProtector
+    {
+        public IDataProtector CreateProtector(string purpose) => this;
+
+        public byte[] Protect(byte[] plaintext) => throw new System.Security.Cryptography.CryptographicException("The key ring could not be written.");
+
+        public byte[] Unprotect(byte[] protectedData) => throw new System.Security.Cryptography.CryptographicException("The key ring could not be written.");
     }
 }
