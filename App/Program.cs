@@ -8,9 +8,6 @@ using Dashboard.App.Security;
 using Dashboard.Data;
 using Dashboard.Jobs;
 using Hangfire;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,8 +22,6 @@ builder.Services.AddDashboardAuth();
 builder.Services.AddKiosk();
 builder.Services.AddTokenConnections();
 builder.Services.AddActorContext();
-builder.Services.AddDataProtection().SetApplicationName("Dashboard");
-builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 builder.Services.AddDashboardHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddApiErrors();

@@ -13,11 +13,14 @@ using Dashboard.Data.Rollouts;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
 using Dashboard.Data.Work;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Data;
 
@@ -34,6 +37,10 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<SqlitePragmas>();
 
         services.AddSingleton<IDbContextFactory<DashboardDbContext>, DashboardDbContextFactory>();
+        // One key ring, in the data directory, for sign-in cookies and webhook secrets: registered with the
+        // data so that every host of it (the app, the tests' data services) encrypts and decrypts alike.
+        services.AddDataProtection().SetApplicationName("Dashboard");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
 
         services.AddSingleton<DatabaseInitializer>();
         services.AddAudit();

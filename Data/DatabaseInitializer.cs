@@ -1,6 +1,7 @@
 using Dashboard.Data.Auth;
 using Dashboard.Data.Cluster;
 using Dashboard.Data.Fleet;
+using Dashboard.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace Dashboard.Data;
 
 /// <summary>
 /// Runs once before the app serves anything: applies migrations, switches SQLite to WAL,
-/// creates the bootstrap administrator and token, and imports the fleet file or the demo fleet.
+/// creates the bootstrap administrator and token, encrypts webhook secrets stored before they were,
+/// and imports the fleet file or the demo fleet.
 /// Every step is idempotent, so a restart on the same data directory changes nothing.
 /// </summary>
 public sealed class DatabaseInitializer(
@@ -17,6 +19,7 @@ public sealed class DatabaseInitializer(
     TokenService tokens,
     FleetImporter fleet,
     ClusterDatabase cluster,
+    WebhookSecrets webhookSecrets,
     ILogger<DatabaseInitializer> logger)
 {
     public async Task InitializeAsync(DashboardSettings options, string demoFleetPath, CancellationToken ct = default)
@@ -42,6 +45,7 @@ public sealed class DatabaseInitializer(
 
         await users.EnsureBootstrapAdminAsync(options.AdminPassword, ct);
         await EnsureBootstrapTokenAsync(options.BootstrapToken, ct);
+        await EncryptWebhookSecretsAsync(ct);
 
         if (!string.IsNullOrWhiteSpace(options.FleetFile))
         {
@@ -69,6 +73,21 @@ public sealed class DatabaseInitializer(
         var applied = (await db.Database.GetAppliedMigrationsAsync(ct)).ToHashSet(StringComparer.Ordinal);
         var known = options.UsesPostgres ? KnownMigrations.Postgres : KnownMigrations.Sqlite;
         return known.Any(id => !applied.Contains(id));
+    }
+
+    // Before any delivery runs (the job server starts after this), and under the turn, so one node does it.
+    // A key ring that cannot encrypt (an unwritable keys directory) must not keep the app down: the
+    // transaction rolls back, plain text keeps signing, and the next start tries again.
+    private async Task EncryptWebhookSecretsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await webhookSecrets.EncryptPlainTextAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Could not encrypt the plain-text webhook signing secrets; they stay as they were until the next start");
+        }
     }
 
     private async Task EnsureBootstrapTokenAsync(string? secret, CancellationToken ct)

@@ -27,6 +27,10 @@ public sealed class WebhooksSettingsPage(IPage page) : BasePage(page)
 
     public Task SendTestAsync(string name) => Row(name).Locator("[data-testid=webhook-test]").ClickAsync();
 
+    public Task RotateAsync(string name) => Row(name).Locator("[data-testid=webhook-rotate]").ClickAsync();
+
+    public ILocator ShownSecret => Page.Locator("[data-testid=webhook-created-secret]");
+
     public Task ShowLogAsync(string name) => Row(name).Locator("[data-testid=webhook-log]").ClickAsync();
 
     public ILocator FieldError(string testId) => Page.Locator(".mud-input-control", new() { Has = Page.Locator($"[data-testid={testId}]") });
@@ -44,7 +48,7 @@ public sealed class WebhooksBrowserTests(AppFixture fixture, BrowserFixture brow
 
         await page.CreateAsync(name, receiver.Url, "billing, search");
 
-        var secret = (await page.Page.Locator("[data-testid=webhook-created-secret]").InnerTextAsync()).Trim();
+        var secret = (await page.ShownSecret.InnerTextAsync()).Trim();
         Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
         await Assertions.Expect(page.Row(name)).ToContainTextAsync("component billing/search");
 
@@ -54,6 +58,16 @@ public sealed class WebhooksBrowserTests(AppFixture fixture, BrowserFixture brow
         Assert.Equal(WebhookEvents.Test, received.Event);
         Assert.Equal(name, JsonDocument.Parse(received.Body).RootElement.GetProperty("webhook").GetString());
         Assert.Equal(WebhookSender.Sign(secret, System.Text.Encoding.UTF8.GetBytes(received.Body)), received.Signature);
+
+        // A new secret, shown once in place of the first; the next delivery is signed with it.
+        await page.RotateAsync(name);
+        await Assertions.Expect(page.Page.Locator("[data-testid=webhook-secret-alert]")).ToContainTextAsync("new signing secret");
+        var rotated = (await page.ShownSecret.InnerTextAsync()).Trim();
+        Assert.StartsWith("whsec_", rotated, StringComparison.Ordinal);
+        Assert.NotEqual(secret, rotated);
+        await page.SendTestAsync(name);
+        await receiver.WaitForAsync(2, TimeSpan.FromSeconds(30));
+        Assert.Equal(WebhookSender.Sign(rotated, System.Text.Encoding.UTF8.GetBytes(receiver.All[1].Body)), receiver.All[1].Signature);
 
         await page.ShowLogAsync(name);
         await Assertions.Expect(page.Deliveries).ToContainTextAsync("delivered");

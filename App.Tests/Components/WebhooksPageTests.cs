@@ -3,6 +3,7 @@ using Dashboard.App.Components.Pages.Webhooks;
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Webhooks;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TestContext = Xunit.TestContext;
@@ -28,7 +29,9 @@ public sealed class WebhooksPageTests : MudBunitContext
 
         var secret = cut.WaitForElement("[data-testid=webhook-created-secret]").TextContent.Trim();
         var stored = Assert.Single(await data.Get<WebhookService>().ListAsync(Ct)).Webhook;
-        Assert.Equal(stored.Secret, secret);
+        Assert.DoesNotContain(secret, stored.Secret, StringComparison.Ordinal);
+        Assert.True(data.Get<WebhookSecrets>().TryDecrypt(stored.Secret, out var back));
+        Assert.Equal(secret, back);
         Assert.Equal(["billing"], stored.Components);
         Assert.Equal("admin", stored.CreatedBy);
         var row = cut.Find("[data-testid=webhook-table] tbody tr");
@@ -96,5 +99,39 @@ public sealed class WebhooksPageTests : MudBunitContext
         Assert.Contains("<script>alert('x')</script>", row.TextContent, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("[data-testid=webhook-deliveries] script, [data-testid=webhook-deliveries] b"));
         Assert.Equal(created.Webhook.Id, Assert.Single(await data.Get<WebhookService>().ListAsync(Ct)).Webhook.Id);
+    }
+
+    [Fact]
+    public async Task Rotate_ShowsTheNewSecretOnce_AfterTheLogShowedThatTheOldOneCannotBeDecrypted()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var service = data.Get<WebhookService>();
+        var created = await service.CreateAsync(new WebhookRequest("ops", "https://127.0.0.1/hook"), "admin", Ct);
+        var foreign = WebhookSecrets.Prefix + new EphemeralDataProtectionProvider().CreateProtector(WebhookSecrets.Purpose).Protect("x");
+        await using (var db = data.CreateDb())
+            await db.Webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.Secret, foreign), Ct);
+        await data.Get<TimelineService>().RecordAsync(new TimelineEntry
+        {
+            Source = TimelineSources.Changes, SubjectType = SubjectKinds.Change, SubjectId = "c1", Status = TimelineStatuses.Failed, Title = "billing failed",
+        }, Ct);
+        var queue = ((Dashboard.Data.Work.RecordingWorkScheduler)data.Get<Dashboard.Data.Work.IWorkScheduler>()).Enqueued.Single().SubjectId;
+        await data.Get<WebhookRunner>().RunAsync(queue, Ct);
+        Services.AddSingleton(service);
+        AddAuthorization().SetAuthorized("admin");
+        var cut = RenderWithProviders<WebhooksPage>();
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-log]").Click());
+        cut.WaitForAssertion(() => Assert.Contains("cannot be decrypted", cut.Find("[data-testid=webhook-deliveries] tbody tr").TextContent, StringComparison.Ordinal));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-rotate]").Click());
+
+        var alert = cut.WaitForElement("[data-testid=webhook-secret-alert]").TextContent;
+        Assert.Contains("new signing secret", alert, StringComparison.Ordinal);
+        var shown = cut.Find("[data-testid=webhook-created-secret]").TextContent.Trim();
+        Assert.NotEqual(created.Secret, shown);
+        var stored = (await service.GetAsync(created.Webhook.Id, Ct)).Secret;
+        Assert.True(data.Get<WebhookSecrets>().TryDecrypt(stored, out var back));
+        Assert.Equal(shown, back);
+        // Due again now, not at the backed-off time of the failed attempt.
+        Assert.Contains($"retrying at {data.Clock.GetUtcNow().UtcDateTime:u}", cut.Find("[data-testid=webhook-deliveries] tbody tr").TextContent, StringComparison.Ordinal);
     }
 }

@@ -51,4 +51,38 @@ public sealed class PostgresTests(PostgresFixture postgres) : IClassFixture<Post
         Assert.IsType<PostgresDashboardDbContext>(db);
         Assert.Equal(12, await db.Devices.CountAsync(ct));
     }
+
+    [Fact]
+    public async Task WebhookSecrets_TheLongestFitsItsColumn_AndLegacyPlainTextIsEncryptedInPlace_OnPostgres()
+    {
+        if (postgres.Unavailable is { } why) Assert.Skip(why);
+        var ct = TestContext.Current.CancellationToken;
+        await using var data = await DataServices.MigratedAsync(settings: new Dictionary<string, string?>
+        {
+            ["Dashboard:DatabaseProvider"] = "postgres",
+            ["Dashboard:ConnectionString"] = postgres.NewDatabase(),
+        });
+        var secrets = data.Get<Dashboard.Data.Webhooks.WebhookSecrets>();
+        // 200 characters of three UTF-8 bytes each: the longest secret the validator takes, and varchar(n) is enforced here.
+        var longest = new string('€', 200);
+        var created = await data.Get<Dashboard.Data.Webhooks.WebhookService>().CreateAsync(
+            new Dashboard.Data.Webhooks.WebhookRequest("longest", "https://127.0.0.1/hook", longest), "admin", ct);
+        var legacy = new Dashboard.Data.Webhooks.Webhook { Id = Guid.NewGuid(), Name = "legacy", Url = "https://127.0.0.1/legacy", Secret = "legacy-plain-text-secret-0123", CreatedAt = DateTime.UtcNow };
+        await using (var db = data.CreateDb())
+        {
+            db.Webhooks.Add(legacy);
+            await db.SaveChangesAsync(ct);
+        }
+
+        Assert.Equal(1, await secrets.EncryptPlainTextAsync(ct));
+        Assert.Equal(0, await secrets.EncryptPlainTextAsync(ct));
+
+        await using var check = data.CreateDb();
+        var stored = await check.Webhooks.AsNoTracking().ToDictionaryAsync(w => w.Id, w => w.Secret, ct);
+        Assert.True(secrets.TryDecrypt(stored[created.Webhook.Id], out var back));
+        Assert.Equal(longest, back);
+        Assert.StartsWith(Dashboard.Data.Webhooks.WebhookSecrets.Prefix, stored[legacy.Id], StringComparison.Ordinal);
+        Assert.True(secrets.TryDecrypt(stored[legacy.Id], out var legacyBack));
+        Assert.Equal(legacy.Secret, legacyBack);
+    }
 }

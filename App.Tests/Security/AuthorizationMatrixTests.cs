@@ -146,6 +146,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         new("DELETE", "/api/webhooks/{id:guid}", Access.Token, AdminScope),
         new("GET", "/api/webhooks/{id:guid}/deliveries", Access.Token, AdminScope),
         new("POST", "/api/webhooks/{id:guid}/test", Access.Token, AdminScope),
+        new("POST", "/api/webhooks/{id:guid}/secret", Access.Token, AdminScope),
         new("GET", "/attention", Access.Person),
         new("POST", "/attention", Access.Person),
         new("GET", "/audit", Access.Admin),

@@ -7,7 +7,8 @@ namespace Dashboard.App.Api;
 
 /// <summary>
 /// Outgoing webhooks, for administrators' tokens: <c>GET/POST /api/webhooks</c>,
-/// <c>DELETE /api/webhooks/{id}</c>, the delivery log and a test event. Secrets are returned once, on create.
+/// <c>DELETE /api/webhooks/{id}</c>, the delivery log, a test event and a new secret. Secrets are returned once,
+/// on create and on rotate.
 /// </summary>
 public static class WebhooksApi
 {
@@ -16,6 +17,11 @@ public static class WebhooksApi
 
     public sealed record CreatedDto(Guid Id, string Name, string Url, IReadOnlyList<string> Sources, IReadOnlyList<string> Statuses,
         IReadOnlyList<string> Components, DateTime CreatedAt, string? CreatedBy, string Secret);
+
+    /// <summary>The body of a rotation: the new secret, or none to have one generated.</summary>
+    public sealed record RotateSecretRequest(string? Secret);
+
+    public sealed record RotatedDto(Guid Id, string Name, string Secret);
 
     public sealed record DeliveryDto(Guid Id, string EventType, long? TimelineEntryId, string? Title, string State, int Attempts,
         DateTime CreatedAt, DateTime NextAttemptAt, DateTime? LastAttemptAt, DateTime? DeliveredAt, int? LastStatusCode, string? LastError);
@@ -61,6 +67,13 @@ public static class WebhooksApi
             var delivery = await webhooks.SendTestAsync(id, http.User.ActorName(), ct);
             return Results.Accepted($"/api/webhooks/{id}/deliveries", new { id = delivery.Id });
         }).WithName("TestWebhook");
+
+        // The body is optional: an empty POST generates the new secret.
+        group.MapPost("/{id:guid}/secret", async (Guid id, RotateSecretRequest? request, WebhookService webhooks, CancellationToken ct) =>
+        {
+            var (w, secret) = await webhooks.RotateSecretAsync(id, request?.Secret, ct);
+            return Results.Ok(new RotatedDto(w.Id, w.Name, secret));
+        }).WithName("RotateWebhookSecret");
         return app;
     }
 }

@@ -38,6 +38,7 @@ public static class AuditActions
     public const string WebhookCreate = "webhook.create";
     public const string WebhookDelete = "webhook.delete";
     public const string WebhookTest = "webhook.test";
+    public const string WebhookRotateSecret = "webhook.rotate-secret";
 
     public const string FleetCapacity = "fleet.capacity";
 

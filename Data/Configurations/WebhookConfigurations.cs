@@ -12,7 +12,8 @@ internal sealed class WebhookConfiguration : IEntityTypeConfiguration<Webhook>
         b.HasKey(w => w.Id);
         b.Property(w => w.Name).HasMaxLength(100);
         b.Property(w => w.Url).HasMaxLength(2000);
-        b.Property(w => w.Secret).HasMaxLength(200);
+        // Encrypted (WebhookSecrets): a 200-character secret of 3-byte UTF-8 characters comes to about 930.
+        b.Property(w => w.Secret).HasMaxLength(1000);
         b.Property(w => w.CreatedBy).HasMaxLength(200);
         b.Ignore(w => w.Filter);
         b.HasIndex(w => w.Name).IsUnique();

@@ -1501,7 +1501,7 @@ namespace Dashboard.Data.Migrations
 
                     b.Property<string>("Secret")
                         .IsRequired()
-                        .HasMaxLength(200)
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.PrimitiveCollection<string>("Sources")

@@ -11,7 +11,10 @@ public sealed class Webhook
     public Guid Id { get; set; }
     public required string Name { get; set; }
     public required string Url { get; set; }
-    /// <summary>The HMAC key. Kept as given because signing needs it; shown to a person only once.</summary>
+    /// <summary>
+    /// The HMAC key as stored: encrypted by <see cref="WebhookSecrets"/> (a plain-text value is from before
+    /// that, and is encrypted at the next start). Shown to a person only once, when made.
+    /// </summary>
     public required string Secret { get; set; }
     public List<string> Sources { get; set; } = [];
     public List<string> Statuses { get; set; } = [];

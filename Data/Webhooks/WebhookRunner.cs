@@ -1,5 +1,6 @@
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Data.Webhooks;
 
@@ -8,7 +9,8 @@ namespace Dashboard.Data.Webhooks;
 /// N succeeded. A failed attempt is retried with exponential backoff on the app clock; a queue whose
 /// head is not due yet is scheduled for then. Reentrant: it re-reads the queue every time.
 /// </summary>
-public sealed class WebhookRunner(IDbContextFactory<DashboardDbContext> dbFactory, WebhookSender sender, IWorkScheduler scheduler, TimeProvider clock) : IWorkRunner
+public sealed class WebhookRunner(IDbContextFactory<DashboardDbContext> dbFactory, WebhookSender sender, WebhookSecrets secrets, IWorkScheduler scheduler, TimeProvider clock,
+    ILogger<WebhookRunner> logger) : IWorkRunner
 {
     public const string WorkKind = "webhook-delivery";
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(10);
@@ -57,7 +59,17 @@ public sealed class WebhookRunner(IDbContextFactory<DashboardDbContext> dbFactor
         }
 
         var body = head.Payload ?? WebhookSender.Body(head.TimelineEntry!);
-        var attempt = await sender.SendAsync(webhook.Url, webhook.Secret, head.Id, head.EventType, body, ct);
+        WebhookAttempt attempt;
+        if (secrets.TryDecrypt(webhook.Secret, out var secret))
+        {
+            attempt = await sender.SendAsync(webhook.Url, secret, head.Id, head.EventType, body, ct);
+        }
+        else
+        {
+            // Retried like any failure, so the queue goes out on its own once an administrator rotates the secret.
+            logger.LogWarning("Webhook {WebhookId}: the signing secret cannot be decrypted with this key ring; its deliveries wait for a new secret", webhook.Id);
+            attempt = new WebhookAttempt(false, null, WebhookSecrets.CannotDecrypt);
+        }
         now = clock.GetUtcNow().UtcDateTime;
         head.Attempts++;
         head.LastAttemptAt = now;

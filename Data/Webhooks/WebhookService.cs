@@ -12,7 +12,7 @@ public sealed record WebhookRequest(
     string? Name, string? Url, string? Secret = null,
     IReadOnlyList<string>? Sources = null, IReadOnlyList<string>? Statuses = null, IReadOnlyList<string>? Components = null);
 
-/// <summary>A new webhook and its secret, shown this once.</summary>
+/// <summary>A webhook and its new secret (after create or rotate), shown this once.</summary>
 public sealed record CreatedWebhook(Webhook Webhook, string Secret);
 
 /// <summary>A webhook with the state of its deliveries, for the list.</summary>
@@ -38,9 +38,7 @@ public static class WebhookValidator
         if (uri.UserInfo.Length > 0) throw new ValidationException("url", "The URL must not carry a user name or password.");
         if (uri.Fragment.Length > 0) throw new ValidationException("url", "The URL must not have a #fragment.");
 
-        secret = request.Secret?.Trim() ?? "";
-        if (secret.Length == 0) secret = Generate();
-        else if (secret.Length is < 16 or > 200) throw new ValidationException("secret", "The secret is 16 to 200 characters (or leave it empty to generate one).");
+        secret = Secret(request.Secret);
 
         var sources = Distinct(request.Sources);
         if (sources.FirstOrDefault(s => !TimelineSources.All.Contains(s)) is { } source)
@@ -59,6 +57,15 @@ public static class WebhookValidator
         };
     }
 
+    /// <summary>The secret given (16 to 200 characters), or a generated one when none is.</summary>
+    public static string Secret(string? given)
+    {
+        var secret = given?.Trim() ?? "";
+        if (secret.Length == 0) return Generate();
+        if (secret.Length is < 16 or > 200) throw new ValidationException("secret", "The secret is 16 to 200 characters (or leave it empty to generate one).");
+        return secret;
+    }
+
     private static List<string> Distinct(IReadOnlyList<string>? values) =>
         values is null ? [] : [.. values.Select(v => v?.Trim() ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
 
@@ -67,7 +74,7 @@ public static class WebhookValidator
 
 /// <summary>Register, list and remove webhooks, read their delivery log, send a test event.</summary>
 public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFactory, WebhookOutbox outbox, IWorkScheduler scheduler, TimeProvider clock, AuditLog audit,
-    WebhookAddresses addresses)
+    WebhookAddresses addresses, WebhookSecrets secrets)
 {
     public async Task<CreatedWebhook> CreateAsync(WebhookRequest request, string? actor, CancellationToken ct = default)
     {
@@ -77,6 +84,7 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
         webhook.Id = Guid.CreateVersion7();
         webhook.CreatedAt = clock.GetUtcNow().UtcDateTime;
         webhook.CreatedBy = actor;
+        webhook.Secret = secrets.Encrypt(secret);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.Webhooks.AnyAsync(w => w.Name == webhook.Name, ct))
             throw new ValidationException("name", $"A webhook named '{webhook.Name}' already exists.");
@@ -120,6 +128,31 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Invalidate();
+    }
+
+    /// <summary>
+    /// Replaces the signing secret (the one given, or a generated one) and retries the webhook's pending
+    /// deliveries now, signed with it: the way out when the old one leaked or can no longer be decrypted.
+    /// </summary>
+    public async Task<CreatedWebhook> RotateSecretAsync(Guid id, string? secret, CancellationToken ct = default)
+    {
+        audit.Attempt(AuditActions.WebhookRotateSecret, AuditTargets.Webhook, id.ToString());
+        var plain = WebhookValidator.Secret(secret);
+        var stored = secrets.Encrypt(plain);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException("Webhook", id.ToString());
+        webhook.Secret = stored;
+        var pending = db.WebhookDeliveries.Where(d => d.WebhookId == id && d.State == WebhookDeliveryStates.Pending);
+        var queues = await pending.Select(d => d.QueueKey).Distinct().ToListAsync(ct);
+        await pending.Where(d => d.NextAttemptAt > now).ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, now), ct);
+        audit.Add(db, AuditActions.WebhookRotateSecret, AuditTargets.Webhook, id.ToString(),
+            $"New signing secret for {webhook.Name}; {queues.Count} pending queue(s) retried.");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        foreach (var queue in queues) scheduler.Enqueue(WebhookRunner.Work(queue));
+        return new CreatedWebhook(webhook, plain);
     }
 
     /// <summary>The newest deliveries of one webhook, newest first, with their entries.</summary>

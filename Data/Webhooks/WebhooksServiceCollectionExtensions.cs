@@ -13,6 +13,7 @@ public static class WebhooksServiceCollectionExtensions
         services.AddSingleton<WebhookAddresses>();
         services.AddSingleton<WebhookOutbox>();
         services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<WebhookRunner>();
         services.AddSingleton<IWorkRunner>(sp => sp.GetRequiredService<WebhookRunner>());

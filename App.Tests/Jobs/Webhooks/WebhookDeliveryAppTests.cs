@@ -78,6 +78,80 @@ public sealed class WebhookDeliveryAppTests
     }
 
     [Fact]
+    public async Task Secrets_AreEncryptedAtRest_LegacyOnesAtStartUp_AndALostKeyFailsOnlyItsWebhook_UntilTheSecretIsRotated()
+    {
+        const string legacySecret = "legacy-plain-text-secret-42";
+        var ct = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory();
+        using var lostReceiver = new WebhookReceiver().Start();
+        using var legacyReceiver = new WebhookReceiver().Start();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+        var component = $"sealed-{Guid.NewGuid():N}"[..20];
+        Guid lostId, legacyId;
+
+        await using (var first = new DashboardApp(data.Path, clock: clock).Start())
+        {
+            using var api = first.ApiClient();
+            var created = await api.PostAsJsonAsync("/api/webhooks", new { name = "lost", url = lostReceiver.Url, secret = Secret, components = new[] { component } }, ct);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            lostId = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+
+            // As a version that stored secrets in plain text left it.
+            var legacy = WebhookValidator.Validate(new WebhookRequest("legacy", legacyReceiver.Url, legacySecret, Components: [component]), out _);
+            legacy.Id = legacyId = Guid.NewGuid();
+            await using var db = await first.Service<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct);
+            db.Webhooks.Add(legacy);
+            await db.SaveChangesAsync(ct);
+        }
+        Assert.All(Directory.EnumerateFiles(data.Path, "dashboard.db*"),
+            file => Assert.DoesNotContain(Secret, Encoding.UTF8.GetString(File.ReadAllBytes(file)), StringComparison.Ordinal));
+        // The key ring is lost: the database came back from a backup without the data directory's keys.
+        Directory.Delete(Path.Combine(data.Path, "keys"), recursive: true);
+
+        await using var second = new DashboardApp(data.Path, clock: clock).Start();
+        await using (var db = await second.Service<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct))
+        {
+            var legacyStored = await db.Webhooks.Where(w => w.Id == legacyId).Select(w => w.Secret).SingleAsync(ct);
+            Assert.StartsWith(WebhookSecrets.Prefix, legacyStored, StringComparison.Ordinal);
+            Assert.DoesNotContain(legacySecret, legacyStored, StringComparison.Ordinal);
+        }
+        using var admin = second.ApiClient();
+        var change = new { component, version = "2.0.0", hosts = new[] { "web-1" }, owner = "ci@example.com" };
+        (await admin.PostAsJsonAsync("/data/events/deployments/start", change, ct)).EnsureSuccessStatusCode();
+
+        await legacyReceiver.WaitForAsync(1, Patience);
+        var legacyDelivery = Assert.Single(legacyReceiver.All);
+        Assert.Equal(WebhookSender.Sign(legacySecret, Encoding.UTF8.GetBytes(legacyDelivery.Body)), legacyDelivery.Signature);
+        JsonElement failed = default;
+        await WaitAsync(async () =>
+        {
+            failed = (await admin.GetFromJsonAsync<JsonElement>($"/api/webhooks/{lostId}/deliveries", ct)).EnumerateArray().SingleOrDefault();
+            return failed.ValueKind == JsonValueKind.Object && failed.GetProperty("attempts").GetInt32() >= 1;
+        });
+        Assert.Equal(WebhookSecrets.CannotDecrypt, failed.GetProperty("lastError").GetString());
+        Assert.Equal(WebhookDeliveryStates.Pending, failed.GetProperty("state").GetString());
+        Assert.Empty(lostReceiver.All);
+
+        var tooShort = await admin.PostAsJsonAsync($"/api/webhooks/{lostId}/secret", new { secret = "short" }, ct);
+        Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
+        Assert.Equal("secret", (await tooShort.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("field").GetString());
+        var missing = await admin.PostAsync($"/api/webhooks/{Guid.NewGuid()}/secret", null, ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.True((await missing.Content.ReadFromJsonAsync<JsonElement>(ct)).TryGetProperty("error", out _));
+
+        // An empty body generates the new secret; the waiting delivery goes out with it at once.
+        var rotated = await admin.PostAsync($"/api/webhooks/{lostId}/secret", null, ct);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var newSecret = (await rotated.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("secret").GetString()!;
+        await lostReceiver.WaitForAsync(1, Patience);
+        var delivered = Assert.Single(lostReceiver.All);
+        Assert.Equal(WebhookSender.Sign(newSecret, Encoding.UTF8.GetBytes(delivered.Body)), delivered.Signature);
+        Assert.Equal(JsonDocument.Parse(legacyDelivery.Body).RootElement.GetProperty("id").GetInt64(), JsonDocument.Parse(delivered.Body).RootElement.GetProperty("id").GetInt64());
+        // The lost key was a failed attempt on a log, never an error of the app.
+        Assert.Empty(second.Logs.Entries);
+    }
+
+    [Fact]
     public async Task Api_RequiresTheAdminScope_AndAnswersMissingWebhooksWith404InJson()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -11,7 +11,7 @@ namespace Dashboard.Data.CompiledModels.Sqlite
     public partial class DashboardDbContextModel
     {
         private DashboardDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("e8d887ea-9fb5-4900-a7b2-5cc23dbb1643"), entityTypeCount: 34)
+            : base(skipDetectChanges: false, modelId: new Guid("3f25f929-1eb9-45ba-903c-770bf4262262"), entityTypeCount: 34)
         {
         }
 

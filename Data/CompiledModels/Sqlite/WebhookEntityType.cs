@@ -68,7 +68,7 @@ namespace Dashboard.Data.CompiledModels.Sqlite
                 typeof(string),
                 propertyInfo: typeof(Webhook).GetProperty("Secret", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Webhook).GetField("<Secret>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                maxLength: 200);
+                maxLength: 1000);
 
             var sources = runtimeEntityType.AddProperty(
                 "Sources",

@@ -1521,8 +1521,8 @@ namespace Dashboard.Data.Migrations.Postgres
 
                     b.Property<string>("Secret")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
 
                     b.PrimitiveCollection<List<string>>("Sources")
                         .IsRequired()

@@ -1,13 +1,14 @@
-using Dashboard.Data;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Dashboard.App.Auth;
+namespace Dashboard.Data;
 
 /// <summary>
-/// Keeps the keys that sign sign-in cookies in the data directory, so people (and the kiosk)
-/// stay signed in across restarts.
+/// Keeps the data-protection key ring in the data directory: the keys that sign sign-in cookies (people
+/// and the kiosk stay signed in across restarts) and that encrypt webhook signing secrets at rest
+/// (<see cref="Webhooks.WebhookSecrets"/>). Nodes on one PostgreSQL share the directory, so they share the ring.
 /// </summary>
 internal sealed class DataProtectionKeysInDataDirectory(DashboardSettings settings, ILoggerFactory loggers) : IConfigureOptions<KeyManagementOptions>
 {
