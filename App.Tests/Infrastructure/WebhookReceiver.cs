@@ -57,8 +57,7 @@ public sealed class WebhookReceiver : IDisposable
             {
                 var body = await reader.ReadToEndAsync();
                 var headers = context.Request.Headers;
-                context.Response.StatusCode = Status;
-                context.Response.Close();
+                // Recorded before the answer: a sender that got its answer finds its request in All.
                 lock (_gate)
                 {
                     _received.Add(new Received(body, headers["X-Dashboard-Signature"], headers["X-Dashboard-Delivery"], headers["X-Dashboard-Event"], headers["X-Dashboard-Timestamp"]));
@@ -68,6 +67,8 @@ public sealed class WebhookReceiver : IDisposable
                         waiter.Done.TrySetResult();
                     }
                 }
+                context.Response.StatusCode = Status;
+                context.Response.Close();
             }
         }
     }
