@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Net.Sockets;
 using Dashboard.App.Tests.Infrastructure;
 
 namespace Dashboard.App.Tests;
@@ -31,12 +32,25 @@ public sealed class DatabaseStartupTests
             // The server answering is the process that was started; the fleet the first image imported is there.
             Assert.Equal(12, await DemoDeviceCountAsync(first));
             AssertNotLoaded(await MappedFilesAfterAPageAsync(first));
+            await AssertOperableAsync(first);
         }
 
         await using var restarted = await AppProcess.StartAsync(settings);
         Assert.DoesNotContain(StartOverLine, restarted.Output, StringComparison.Ordinal);
         Assert.Equal(12, await DemoDeviceCountAsync(restarted));
         AssertNotLoaded(await MappedFilesAfterAPageAsync(restarted));
+        await AssertOperableAsync(restarted);
+    }
+
+    // What an operator's tools see: the process keeps its name (ps, pkill), and dotnet-counters, dotnet-trace
+    // and dotnet-dump can attach, which needs the runtime's diagnostic port listening at its usual path.
+    private static async Task AssertOperableAsync(AppProcess app)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal("dotnet", (await File.ReadAllTextAsync($"/proc/{app.ProcessId}/comm", ct)).Trim());
+        var port = Assert.Single(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{app.ProcessId}-*-socket"));
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(port), ct);
     }
 
     private static void AssertNotLoaded(string maps)

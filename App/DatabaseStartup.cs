@@ -11,7 +11,7 @@ namespace Dashboard.App;
 /// output), which initializes as on any restart and finds it all done. The code that ran once is thus not
 /// resident for the server's life, and nothing extra is (no child process to start and wait for).
 /// Elsewhere (another OS, the tests' in-process hosts, <c>dotnet ef</c>) it initializes in process.
-/// See docs/decisions/0018-first-start-in-a-child-process.md.
+/// See docs/decisions/0020-first-start-starts-over-in-place.md.
 /// </summary>
 internal static class DatabaseStartup
 {
@@ -47,13 +47,35 @@ internal static class DatabaseStartup
     /// </summary>
     private static void RestartInPlace()
     {
+        ReleaseDiagnosticPort();
         var cmdline = File.ReadAllText("/proc/self/cmdline");
         var argv = (cmdline.EndsWith('\0') ? cmdline[..^1] : cmdline).Split('\0');
         var pointers = new nint[argv.Length + 1]; // null-terminated, as execv wants
         for (var i = 0; i < argv.Length; i++) pointers[i] = Marshal.StringToCoTaskMemUTF8(argv[i]);
-        execv("/proc/self/exe", pointers);
+        // By its own path, not /proc/self/exe: the kernel names the process after the file it ran, and ps,
+        // top and pkill should go on seeing "dotnet" (or the apphost), not "exe". The link serves only
+        // when that file is gone (replaced by an upgrade while this process ran).
+        var executable = Environment.ProcessPath is { } path && File.Exists(path) ? path : "/proc/self/exe";
+        execv(executable, pointers);
         // execv returns only when it failed; the pointers are not freed, as the process is about to end.
         throw new InvalidOperationException($"Starting over after initializing the database failed (errno {Marshal.GetLastPInvokeError()}); starting the app again finds the database ready.");
+    }
+
+    /// <summary>
+    /// The runtime's diagnostic port (what dotnet-counters, dotnet-trace and dotnet-dump connect to) is a
+    /// Unix socket named after the process id and start time, both of which survive execv. The new image
+    /// cannot bind a path that still exists, and would run with no diagnostic port at all; removing the
+    /// file lets it listen at the same path.
+    /// </summary>
+    private static void ReleaseDiagnosticPort()
+    {
+        var pattern = $"dotnet-diagnostic-{Environment.ProcessId}-*-socket";
+        try
+        {
+            foreach (var socket in Directory.EnumerateFiles(Path.GetTempPath(), pattern)) File.Delete(socket);
+        }
+        catch (IOException) { } // without it the server still runs, only without a diagnostic port
+        catch (UnauthorizedAccessException) { }
     }
 
     [DllImport("libc", EntryPoint = "execv", SetLastError = true)]
