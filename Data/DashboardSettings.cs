@@ -36,6 +36,15 @@ public sealed class DashboardSettings
     /// <summary>Password of <see cref="KeyCertificate"/> (of the PKCS#12 file, or of an encrypted PEM key).</summary>
     public string? KeyCertificatePassword { get; set; }
 
+    /// <summary>
+    /// The certificate <see cref="KeyCertificate"/> replaces, while keys encrypted to it are moved over: they are
+    /// encrypted to the new one at the next start, after which this can be removed.
+    /// </summary>
+    public string? PreviousKeyCertificate { get; set; }
+
+    /// <summary>Password of <see cref="PreviousKeyCertificate"/>.</summary>
+    public string? PreviousKeyCertificatePassword { get; set; }
+
     public string SqlitePath => Path.Combine(Path.GetFullPath(DataDirectory), "dashboard.db");
 
     public bool UsesPostgres => string.Equals(DatabaseProvider, "postgres", StringComparison.OrdinalIgnoreCase);

@@ -46,7 +46,7 @@ public sealed class DatabaseInitializer(
 
         await users.EnsureBootstrapAdminAsync(options.AdminPassword, ct);
         await EnsureBootstrapTokenAsync(options.BootstrapToken, ct);
-        EncryptPlainKeys();
+        ProtectKeys();
         await EncryptWebhookSecretsAsync(ct);
 
         if (!string.IsNullOrWhiteSpace(options.FleetFile))
@@ -95,11 +95,11 @@ public sealed class DatabaseInitializer(
     // Before the webhook secrets, so that the key they are encrypted with is itself encrypted from then on. A
     // certificate that cannot be read stops the start (thrown by the key ring, with the setting's name): keys
     // encrypted to it could not be read either. A file that cannot be rewritten is left for the next start.
-    private void EncryptPlainKeys()
+    private void ProtectKeys()
     {
         try
         {
-            if (keyRing.EncryptPlainKeys() is var count and > 0)
+            if (keyRing.ProtectKeys() is var count and > 0)
                 logger.LogInformation("Encrypted {Count} data-protection key file(s) to the certificate in Dashboard:KeyCertificate", count);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Xml.XmlException)

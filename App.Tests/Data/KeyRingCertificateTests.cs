@@ -56,9 +56,8 @@ public sealed class KeyRingCertificateTests
         var withCertificate = Settings(directory.Path, pem, password: null);
         await using (var after = new DataServices(settings: withCertificate))
         {
-            var settingsValue = after.Get<DashboardSettings>();
-            await after.Get<DatabaseInitializer>().InitializeAsync(settingsValue, "no-fleet.json", TestContext.Current.CancellationToken);
-            Assert.Equal(0, after.Get<DataProtectionKeysInDataDirectory>().EncryptPlainKeys()); // nothing left to do
+            await InitializeAsync(after);
+            Assert.Equal(0, after.Get<DataProtectionKeysInDataDirectory>().ProtectKeys()); // nothing left to do
             Assert.True(after.Get<WebhookSecrets>().TryDecrypt(stored, out var secret));
             Assert.Equal(Secret, secret);
         }
@@ -70,6 +69,46 @@ public sealed class KeyRingCertificateTests
         await using var withoutCertificate = new DataServices(settings: plain);
         Assert.False(withoutCertificate.Get<WebhookSecrets>().TryDecrypt(stored, out _));
     }
+
+    [Fact]
+    public async Task ReplacingTheCertificate_WithThePreviousOneForOneStart_MovesEveryKeyToTheNewOne()
+    {
+        using var directory = new TempDirectory();
+        var old = WritePfx(directory.Path, "old.pfx", "old-password");
+        var current = WritePem(directory.Path, "new.pem");
+        string stored;
+        await using (var before = await DataServices.MigratedAsync(settings: Settings(directory.Path, old, "old-password")))
+            stored = before.Get<WebhookSecrets>().Encrypt(Secret);
+
+        // The new certificate alone cannot read the ring, and says what to do.
+        await using (var withoutPrevious = new DataServices(settings: Settings(directory.Path, current, password: null)))
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => InitializeAsync(withoutPrevious));
+            Assert.Contains("Dashboard:PreviousKeyCertificate", error.Message, StringComparison.Ordinal);
+        }
+
+        var rotating = Settings(directory.Path, current, password: null);
+        rotating["Dashboard:PreviousKeyCertificate"] = old;
+        rotating["Dashboard:PreviousKeyCertificatePassword"] = "old-password";
+        await using (var during = new DataServices(settings: rotating))
+        {
+            await InitializeAsync(during);
+            Assert.Equal(0, during.Get<DataProtectionKeysInDataDirectory>().ProtectKeys());
+        }
+
+        // Then the previous one can go: the ring reads with the new certificate alone, and no longer with the old.
+        await using (var after = new DataServices(settings: Settings(directory.Path, current, password: null)))
+        {
+            await InitializeAsync(after);
+            Assert.True(after.Get<WebhookSecrets>().TryDecrypt(stored, out var secret));
+            Assert.Equal(Secret, secret);
+        }
+        await using var oldOnly = new DataServices(settings: Settings(directory.Path, old, "old-password"));
+        Assert.False(oldOnly.Get<WebhookSecrets>().TryDecrypt(stored, out _));
+    }
+
+    private static Task InitializeAsync(DataServices data) =>
+        data.Get<DatabaseInitializer>().InitializeAsync(data.Get<DashboardSettings>(), "no-fleet.json", TestContext.Current.CancellationToken);
 
     [Theory]
     [InlineData("missing.pfx", "cannot be read")]
@@ -85,8 +124,7 @@ public sealed class KeyRingCertificateTests
         }
         await using var data = new DataServices(settings: Settings(directory.Path, path, password: null));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            data.Get<DatabaseInitializer>().InitializeAsync(data.Get<DashboardSettings>(), "no-fleet.json", TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => InitializeAsync(data));
         Assert.Contains("Dashboard:KeyCertificate", error.Message, StringComparison.Ordinal);
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
