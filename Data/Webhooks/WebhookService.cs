@@ -13,7 +13,7 @@ public sealed record WebhookRequest(
     IReadOnlyList<string>? Sources = null, IReadOnlyList<string>? Statuses = null, IReadOnlyList<string>? Components = null);
 
 /// <summary>A webhook and its new secret (after create or rotate), shown this once.</summary>
-public sealed record CreatedWebhook(Webhook Webhook, string Secret);
+public sealed record WebhookWithNewSecret(Webhook Webhook, string Secret);
 
 /// <summary>A webhook with the state of its deliveries, for the list.</summary>
 public sealed record WebhookSummary(Webhook Webhook, int Pending, int Delivered, DateTime? LastDeliveredAt);
@@ -76,7 +76,7 @@ public static class WebhookValidator
 public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFactory, WebhookOutbox outbox, IWorkScheduler scheduler, TimeProvider clock, AuditLog audit,
     WebhookAddresses addresses, WebhookSecrets secrets)
 {
-    public async Task<CreatedWebhook> CreateAsync(WebhookRequest request, string? actor, CancellationToken ct = default)
+    public async Task<WebhookWithNewSecret> CreateAsync(WebhookRequest request, string? actor, CancellationToken ct = default)
     {
         audit.Attempt(AuditActions.WebhookCreate, AuditTargets.Webhook, request.Name);
         var webhook = WebhookValidator.Validate(request, out var secret);
@@ -92,7 +92,7 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
         audit.Add(db, AuditActions.WebhookCreate, AuditTargets.Webhook, webhook.Id.ToString(), $"{webhook.Name} → {webhook.Url}");
         await db.SaveChangesAsync(ct);
         outbox.Invalidate();
-        return new CreatedWebhook(webhook, secret);
+        return new WebhookWithNewSecret(webhook, secret);
     }
 
     public async Task<IReadOnlyList<WebhookSummary>> ListAsync(CancellationToken ct = default)
@@ -134,7 +134,7 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
     /// Replaces the signing secret (the one given, or a generated one) and retries the webhook's pending
     /// deliveries now, signed with it: the way out when the old one leaked or can no longer be decrypted.
     /// </summary>
-    public async Task<CreatedWebhook> RotateSecretAsync(Guid id, string? secret, CancellationToken ct = default)
+    public async Task<WebhookWithNewSecret> RotateSecretAsync(Guid id, string? secret, CancellationToken ct = default)
     {
         audit.Attempt(AuditActions.WebhookRotateSecret, AuditTargets.Webhook, id.ToString());
         var plain = WebhookValidator.Secret(secret);
@@ -152,7 +152,7 @@ public sealed class WebhookService(IDbContextFactory<DashboardDbContext> dbFacto
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         foreach (var queue in queues) scheduler.Enqueue(WebhookRunner.Work(queue));
-        return new CreatedWebhook(webhook, plain);
+        return new WebhookWithNewSecret(webhook, plain);
     }
 
     /// <summary>The newest deliveries of one webhook, newest first, with their entries.</summary>
