@@ -18,7 +18,8 @@ namespace Dashboard.App.Tests.Rollouts;
 /// <summary>
 /// Rollout figures for docs/BENCHMARKS.md (skipped unless DASHBOARD_BENCH=1):
 ///   DASHBOARD_BENCH=1 dotnet test App.Tests --filter RolloutBenchmark
-/// Planning and statistics run on the services over a real SQLite file; device traffic comes from
+/// Planning and statistics run on the services over a real SQLite file, and again over a throw-away
+/// PostgreSQL (the scale-out database); device traffic comes from
 /// wrk, a separate process, against the real app on Kestrel.
 /// </summary>
 [Collection(AppCollection.Name)]
