@@ -26,6 +26,25 @@ public sealed class DashboardSettings
     /// <summary>Connection string for PostgreSQL; ignored for SQLite, whose file is in <see cref="DataDirectory"/>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// A certificate with its private key (PKCS#12 <c>.pfx</c>/<c>.p12</c>, or PEM with the key in the same file) that
+    /// encrypts the data-protection keys in the data directory's <c>keys/</c>. Unset, the keys are stored as Linux
+    /// stores them by default: readable by whoever can read the directory.
+    /// </summary>
+    public string? KeyCertificate { get; set; }
+
+    /// <summary>Password of <see cref="KeyCertificate"/> (of the PKCS#12 file, or of an encrypted PEM key).</summary>
+    public string? KeyCertificatePassword { get; set; }
+
+    /// <summary>
+    /// The certificate <see cref="KeyCertificate"/> replaces, while keys encrypted to it are moved over: they are
+    /// encrypted to the new one at the next start, after which this can be removed.
+    /// </summary>
+    public string? PreviousKeyCertificate { get; set; }
+
+    /// <summary>Password of <see cref="PreviousKeyCertificate"/>.</summary>
+    public string? PreviousKeyCertificatePassword { get; set; }
+
     public string SqlitePath => Path.Combine(Path.GetFullPath(DataDirectory), "dashboard.db");
 
     public bool UsesPostgres => string.Equals(DatabaseProvider, "postgres", StringComparison.OrdinalIgnoreCase);

@@ -40,7 +40,8 @@ public static class DataServiceCollectionExtensions
         // One key ring, in the data directory, for sign-in cookies and webhook secrets: registered with the
         // data so that every host of it (the app, the tests' data services) encrypts and decrypts alike.
         services.AddDataProtection().SetApplicationName("Dashboard");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>, DataProtectionKeysInDataDirectory>();
+        services.AddSingleton<DataProtectionKeysInDataDirectory>();
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => sp.GetRequiredService<DataProtectionKeysInDataDirectory>());
 
         services.AddSingleton<DatabaseInitializer>();
         services.AddAudit();

@@ -20,6 +20,7 @@ public sealed class DatabaseInitializer(
     FleetImporter fleet,
     ClusterDatabase cluster,
     WebhookSecrets webhookSecrets,
+    DataProtectionKeysInDataDirectory keyRing,
     ILogger<DatabaseInitializer> logger)
 {
     public async Task InitializeAsync(DashboardSettings options, string demoFleetPath, CancellationToken ct = default)
@@ -45,6 +46,7 @@ public sealed class DatabaseInitializer(
 
         await users.EnsureBootstrapAdminAsync(options.AdminPassword, ct);
         await EnsureBootstrapTokenAsync(options.BootstrapToken, ct);
+        ProtectKeys();
         await EncryptWebhookSecretsAsync(ct);
 
         if (!string.IsNullOrWhiteSpace(options.FleetFile))
@@ -87,6 +89,22 @@ public sealed class DatabaseInitializer(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Could not encrypt the plain-text webhook signing secrets; they stay as they were until the next start");
+        }
+    }
+
+    // Before the webhook secrets, so that the key they are encrypted with is itself encrypted from then on. A
+    // certificate that cannot be read stops the start (thrown by the key ring, with the setting's name): keys
+    // encrypted to it could not be read either. A file that cannot be rewritten is left for the next start.
+    private void ProtectKeys()
+    {
+        try
+        {
+            if (keyRing.ProtectKeys() is var count and > 0)
+                logger.LogInformation("Encrypted {Count} data-protection key file(s) to the certificate in Dashboard:KeyCertificate", count);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Xml.XmlException)
+        {
+            logger.LogError(ex, "Could not encrypt the data-protection keys to Dashboard:KeyCertificate; they stay as they were until the next start");
         }
     }
 
