@@ -166,6 +166,52 @@ public sealed class RolloutPostgresTests(PostgresFixture postgres) : IClassFixtu
         }
     }
 
+    /// <summary>
+    /// The device rows a plan writes (one binary COPY on PostgreSQL, a prepared INSERT on SQLite) read
+    /// back the same on both: phase, status, type (or none yet), and a finish time only where no artifact fits.
+    /// </summary>
+    [Fact]
+    public async Task Create_WritesTheSameDeviceRows_OnSqliteAndPostgres()
+    {
+        if (postgres.Unavailable is { } why) Assert.Skip(why);
+        await using var sqlite = await DataServices.MigratedAsync();
+        await using var pg = await DataServices.MigratedAsync(settings: PostgresSettings());
+        var stored = new List<List<string>>();
+        foreach (var services in new[] { sqlite, pg })
+        {
+            var ids = await RolloutServiceTests.SeedDevicesAsync(services, 4, "rows-device");
+            await using (var db = services.CreateDb())
+            {
+                // Accepted, first inventory not in yet: no type, so it waits as pending.
+                await db.Devices.Where(d => d.Id == ids[0]).ExecuteUpdateAsync(s => s.SetProperty(d => d.DeviceType, (string?)null), Ct);
+                await db.Devices.Where(d => d.Id == ids[3]).ExecuteUpdateAsync(s => s.SetProperty(d => d.DeviceType, "rows-other"), Ct);
+            }
+            await RolloutServiceTests.SeedArtifactAsync(services, "rows-app", "rows-device");
+            var now = services.Clock.GetUtcNow().UtcDateTime;
+            var rollout = await services.Get<RolloutService>().CreateAsync(new RolloutRequest
+            {
+                Name = "rows", ArtifactName = "rows-app", DeviceIds = ids, Phases = [new(50, null), new(null, now.AddHours(1))],
+            }, "test", Ct);
+            await using (var db = services.CreateDb())
+            {
+                var rows = await db.DeviceDeployments.AsNoTracking().Where(d => d.RolloutId == rollout.Id).OrderBy(d => d.DeviceId).ToListAsync(Ct);
+                stored.Add([.. rows.Select(r =>
+                    $"{ids.IndexOf(r.DeviceId)} phase {r.PhaseIndex} {r.Status} {r.DeviceType ?? "(none)"} attempts {r.Attempts} log {r.HasLog} " +
+                    $"created {r.CreatedAt:O} started {r.StartedAt?.ToString("O") ?? "-"} finished {r.FinishedAt?.ToString("O") ?? "-"}")]);
+            }
+        }
+
+        var at = sqlite.Clock.GetUtcNow().UtcDateTime.ToString("O");
+        Assert.Equal(
+        [
+            $"0 phase 0 pending (none) attempts 0 log False created {at} started - finished -",
+            $"1 phase 0 pending rows-device attempts 0 log False created {at} started - finished -",
+            $"2 phase 1 pending rows-device attempts 0 log False created {at} started - finished -",
+            $"3 phase 1 noartifact rows-other attempts 0 log False created {at} started - finished {at}",
+        ], stored[0]);
+        Assert.Equal(stored[0], stored[1]);
+    }
+
     [Fact]
     public async Task ThreePhaseRollout_OnTwoNodes_CreatedOnA_StartsEachPhaseOnce_WithDevicesOnBothNodes()
     {
