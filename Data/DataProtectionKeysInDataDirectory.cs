@@ -39,9 +39,6 @@ public sealed class DataProtectionKeysInDataDirectory(DashboardSettings settings
         if (_certificate.Value is { } certificate) options.XmlEncryptor = new KeyCertificateEncryptor(certificate, loggers);
     }
 
-    /// <summary>The configured certificate, loaded and checked once; null when none is configured.</summary>
-    public X509Certificate2? Certificate => _certificate.Value;
-
     /// <summary>The certificates keys may be encrypted to: the current one, then the one it replaces.</summary>
     public IEnumerable<X509Certificate2> DecryptionCertificates =>
         new[] { _certificate.Value, _previous.Value }.OfType<X509Certificate2>();
@@ -122,7 +119,8 @@ public sealed class DataProtectionKeysInDataDirectory(DashboardSettings settings
         }
         if (!certificate.HasPrivateKey)
             throw new InvalidOperationException($"{setting} '{path}' has no private key: the key ring could be encrypted but never read back.");
-        if (certificate.GetRSAPrivateKey() is null)
+        using var rsa = certificate.GetRSAPrivateKey();
+        if (rsa is null)
             throw new InvalidOperationException($"{setting} '{path}' is not an RSA certificate: key-ring encryption (XML encryption) needs RSA.");
         return certificate;
     }
@@ -153,8 +151,14 @@ internal sealed class KeyCertificateDecryptor(IServiceProvider services) : IXmlD
         Decrypt(encryptedElement, services.GetRequiredService<DataProtectionKeysInDataDirectory>().DecryptionCertificates);
 
     /// <summary>Thumbprints of the certificates an encrypted secret names as its recipients (XML encryption's X509Data).</summary>
-    public static IEnumerable<string> RecipientThumbprints(XElement encrypted) =>
-        encrypted.Descendants(Signature + "X509Certificate").Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c.Value.Trim())).Thumbprint);
+    public static IEnumerable<string> RecipientThumbprints(XElement encrypted)
+    {
+        foreach (var element in encrypted.Descendants(Signature + "X509Certificate"))
+        {
+            using var recipient = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(element.Value.Trim()));
+            yield return recipient.Thumbprint;
+        }
+    }
 
     public static XElement Decrypt(XElement encryptedElement, IEnumerable<X509Certificate2> certificates)
     {
