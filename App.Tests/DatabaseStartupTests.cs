@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 using Dashboard.App.Tests.Infrastructure;
 
 namespace Dashboard.App.Tests;

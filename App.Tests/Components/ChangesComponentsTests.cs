@@ -130,7 +130,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
         data.Clock.Advance(TimeSpan.FromSeconds(1));
         await changes.EndAsync(new DeploymentEnd("after-2", "1", ["h1"]), Ct);
         data.Clock.Advance(TimeSpan.FromSeconds(1)); // past the feed's shortest gap between deliveries
-        cut.WaitForAssertion(() => Assert.Equal(["after-2", "after-1", "burst-1000"], Components(cut)[..3]));
+        WaitForLive(cut, data.Clock, () => Assert.Equal(["after-2", "after-1", "burst-1000"], Components(cut)[..3]));
         Assert.Equal(12 + ChangesPage.PageSize, rows.Built);
         Assert.Equal(ChangesPage.PageSize, cut.FindAll("[data-testid=change-row]").Count);
     }

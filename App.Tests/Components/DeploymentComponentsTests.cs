@@ -49,15 +49,15 @@ public sealed class DeploymentComponentsTests : MudBunitContext
 
         await CanaryEngineTests.SettleAsync(data, id);
         data.Clock.Advance(TimeSpan.FromSeconds(1));
-        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=promote]").HasAttribute("disabled")));
-        cut.WaitForAssertion(() => Assert.Contains("needs promotion", cut.Find("[data-testid=deployment-waiting]").TextContent));
+        WaitForLive(cut, data.Clock, () => Assert.False(cut.Find("[data-testid=promote]").HasAttribute("disabled")));
+        WaitForLive(cut, data.Clock, () => Assert.Contains("needs promotion", cut.Find("[data-testid=deployment-waiting]").TextContent));
         Assert.Equal("healthy", cut.Find("[data-testid=alloc-row][data-canary=true]").GetAttribute("data-health"));
 
         await cut.Find("[data-testid=promote]").ClickAsync(new());
         cut.WaitForAssertion(() => Assert.Equal(DeploymentDescriptions.Running, cut.Find("[data-testid=deployment-description]").TextContent));
         await CanaryEngineTests.SettleAsync(data, id);
         data.Clock.Advance(TimeSpan.FromSeconds(1));
-        cut.WaitForAssertion(() => Assert.Equal("successful", cut.Find("[data-testid=deployment-header] [data-testid=deployment-status]").GetAttribute("data-status")));
+        WaitForLive(cut, data.Clock, () => Assert.Equal("successful", cut.Find("[data-testid=deployment-header] [data-testid=deployment-status]").GetAttribute("data-status")));
     }
 
     [Fact]

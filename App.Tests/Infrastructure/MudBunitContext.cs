@@ -1,5 +1,8 @@
 using Bunit;
+using Bunit.Extensions.WaitForHelpers;
+using Dashboard.App.Realtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -30,5 +33,29 @@ public abstract class MudBunitContext : BunitContext
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Render<MudPopoverProvider>();
         return parameters is null ? Render<T>() : Render<T>(parameters);
+    }
+
+    /// <summary>
+    /// Waits for an assertion about what a live page shows after the test changed something. The page's feed
+    /// keeps its shortest gap between deliveries on the page's clock, a fake one here: a signal that reaches the
+    /// feed after the test last moved the clock waits for the next move. So the clock moves on by that gap
+    /// between tries, which the assertion must not depend on (no exact durations).
+    /// </summary>
+    protected static void WaitForLive<T>(IRenderedComponent<T> cut, FakeTimeProvider clock, Action assertion)
+        where T : Microsoft.AspNetCore.Components.IComponent
+    {
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            try
+            {
+                cut.WaitForAssertion(assertion, TimeSpan.FromMilliseconds(100));
+                return;
+            }
+            catch (WaitForFailedException)
+            {
+                clock.Advance(LiveFeed.DefaultMinInterval);
+            }
+        }
+        cut.WaitForAssertion(assertion);
     }
 }
