@@ -12,7 +12,9 @@ token=bench-token-0123456789
 data=$(mktemp -d)
 # Published, not just built: outside Development only a published app serves its static assets (CSS, JS).
 out=bench/live/bin/app
-# REUSE_BUILD=1 skips both builds (several scenarios in a row on the same code).
+# REUSE_BUILD=1 skips both builds (several scenarios in a row on the same code). APP_DIR runs another
+# published build instead (an A/B against an earlier commit: dotnet publish App -c Release -o DIR there).
+if [ -n "${APP_DIR:-}" ]; then out=$APP_DIR; REUSE_BUILD=1; fi
 if [ -z "${REUSE_BUILD:-}" ]; then
   dotnet publish App -c Release -o "$out" -nologo -v q >/dev/null
   dotnet build bench/live -c Release -nologo -v q >/dev/null
