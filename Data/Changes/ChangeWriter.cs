@@ -30,6 +30,19 @@ internal sealed class ChangeWriter : IAsyncDisposable
 
     private const int MaxBatch = 1000;
 
+    // Compiled once per writer: each app host has one provider and one model, and a compiled query is
+    // bound to the model it first ran on. At a few events a second a batch is one or two requests, so
+    // translating the lookup every commit (expression, cache key, parameter-based SQL) cost as much as
+    // running it.
+    private readonly Func<DashboardDbContext, string, IAsyncEnumerable<Change>> _byMatchKey =
+        EF.CompileAsyncQuery((DashboardDbContext db, string key) => db.Changes.Where(c => c.MatchKey == key));
+    private readonly Func<DashboardDbContext, string[], IAsyncEnumerable<Change>> _byMatchKeys =
+        EF.CompileAsyncQuery((DashboardDbContext db, string[] keys) => db.Changes.Where(c => keys.Contains(c.MatchKey)));
+    private readonly Func<DashboardDbContext, string, IAsyncEnumerable<Change>> _byIdentifier =
+        EF.CompileAsyncQuery((DashboardDbContext db, string identifier) => db.Changes.Where(c => c.Identifier == identifier));
+    private readonly Func<DashboardDbContext, string[], IAsyncEnumerable<Change>> _byIdentifiers =
+        EF.CompileAsyncQuery((DashboardDbContext db, string[] identifiers) => db.Changes.Where(c => identifiers.Contains(c.Identifier!)));
+
     private readonly IDbContextFactory<DashboardDbContext> _dbFactory;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -98,6 +111,8 @@ internal sealed class ChangeWriter : IAsyncDisposable
             // Looking up earlier requests of this batch must not re-scan the whole tracker each time.
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             var now = _clock.GetUtcNow().UtcDateTime;
+            // One connection for the lookup and the commit, instead of one open (and its pragmas) each.
+            await db.Database.OpenConnectionAsync(_stopping.Token);
             await PrefetchAsync(db, batch);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -131,11 +146,20 @@ internal sealed class ChangeWriter : IAsyncDisposable
     /// <summary>One query for the whole batch instead of one per request.</summary>
     private async Task PrefetchAsync(DashboardDbContext db, List<Request> batch)
     {
-        var matchKeys = batch.Select(r => r.Key.MatchKey).OfType<string>().Distinct().ToList();
-        var identifiers = batch.Select(r => r.Key.Identifier).OfType<string>().Distinct().ToList();
-        if (matchKeys.Count > 0) await db.Changes.Where(c => matchKeys.Contains(c.MatchKey)).LoadAsync(_stopping.Token);
-        if (identifiers.Count > 0) await db.Changes.Where(c => identifiers.Contains(c.Identifier!)).LoadAsync(_stopping.Token);
+        var matchKeys = batch.Select(r => r.Key.MatchKey).OfType<string>().Distinct().ToArray();
+        var identifiers = batch.Select(r => r.Key.Identifier).OfType<string>().Distinct().ToArray();
+        await LoadAsync(matchKeys, _byMatchKey, _byMatchKeys);
+        await LoadAsync(identifiers, _byIdentifier, _byIdentifiers);
         Prefetched.AddOrUpdate(db, [.. matchKeys, .. identifiers.Select(i => "id:" + i)]);
+
+        // Tracking queries: enumerating them is what puts the stored changes in the context.
+        async Task LoadAsync(string[] keys, Func<DashboardDbContext, string, IAsyncEnumerable<Change>> one, Func<DashboardDbContext, string[], IAsyncEnumerable<Change>> many)
+        {
+            if (keys.Length == 0) return;
+            await foreach (var _ in (keys.Length == 1 ? one(db, keys[0]) : many(db, keys)).WithCancellation(_stopping.Token))
+            {
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

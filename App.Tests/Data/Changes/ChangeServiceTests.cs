@@ -174,6 +174,23 @@ public sealed class ChangeServiceTests
     }
 
     [Fact]
+    public async Task ConcurrentUpserts_UpdateTheStoredChanges_WhenLookedUpTogether()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        var ids = Enumerable.Range(0, 200).Select(i => "CHG-" + i).ToList();
+
+        var created = await Task.WhenAll(ids.Select(id => changes.UpsertAsync(new ChangeUpsert(id, ChangeStatuses.InProgress), Ct)));
+        var done = await Task.WhenAll(ids.Select(id => changes.UpsertAsync(new ChangeUpsert(id, ChangeStatuses.Success), Ct)));
+
+        Assert.All(created, r => Assert.Equal(ChangeOutcome.Created, r.Outcome));
+        Assert.All(done, r => Assert.Equal(ChangeOutcome.Updated, r.Outcome));
+        Assert.Equal(created.Select(r => r.Change.Id), done.Select(r => r.Change.Id));
+        Assert.Equal(200, await changes.CountAsync(Ct));
+        Assert.Equal(400, (await TimelineOf(data)).Count);
+    }
+
+    [Fact]
     public async Task Upsert_CreatesThenUpdates_AndAReplayChangesNothing()
     {
         await using var data = await DataServices.MigratedAsync();
