@@ -54,6 +54,10 @@ internal sealed class ChangeWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private Task? _loop;
+    // The loop's own context and connection, kept from one commit to the next (only the loop touches it):
+    // renting, resetting and returning a context and opening its connection each commit cost more than a
+    // one-row lookup. Cleared before every batch; dropped after any failure.
+    private DashboardDbContext? _db;
 
     public ChangeWriter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger logger)
     {
@@ -99,6 +103,38 @@ internal sealed class ChangeWriter : IAsyncDisposable
             // Shutting down.
         }
         while (reader.TryRead(out var left)) left.Done.TrySetCanceled();
+        await DropContextAsync();
+    }
+
+    private async Task<DashboardDbContext> ContextAsync()
+    {
+        if (_db is { } db)
+        {
+            // Nothing tracked survives a batch: the next one must read what is stored now, not what this context saw.
+            db.ChangeTracker.Clear();
+            return db;
+        }
+        db = await _dbFactory.CreateDbContextAsync(_stopping.Token);
+        // Looking up earlier requests of this batch must not re-scan the whole tracker each time.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            await db.Database.OpenConnectionAsync(_stopping.Token);
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+        return _db = db;
+    }
+
+    private async Task DropContextAsync()
+    {
+        if (_db is not { } db) return;
+        _db = null;
+        try { await db.DisposeAsync(); }
+        catch (Exception ex) { _logger.LogWarning(ex, "The change writer's context could not be closed cleanly."); }
     }
 
     /// <summary>Applies and commits the requests; false (and nothing completed) when the commit failed.</summary>
@@ -107,12 +143,8 @@ internal sealed class ChangeWriter : IAsyncDisposable
         var results = new ChangeResult?[batch.Count];
         try
         {
-            await using var db = await _dbFactory.CreateDbContextAsync(_stopping.Token);
-            // Looking up earlier requests of this batch must not re-scan the whole tracker each time.
-            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            var db = await ContextAsync();
             var now = _clock.GetUtcNow().UtcDateTime;
-            // One connection for the lookup and the commit, instead of one open (and its pragmas) each.
-            await db.Database.OpenConnectionAsync(_stopping.Token);
             await PrefetchAsync(db, batch);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -127,6 +159,8 @@ internal sealed class ChangeWriter : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
+            // A failed commit can leave the context (entries, connection, transaction) in any state: start afresh.
+            await DropContextAsync();
             if (batch.Count == 1)
             {
                 _logger.LogError(ex, "A change event could not be committed.");

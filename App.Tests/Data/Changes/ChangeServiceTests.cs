@@ -191,6 +191,55 @@ public sealed class ChangeServiceTests
     }
 
     [Fact]
+    public async Task Start_ReadsWhatIsStoredNow_NotWhatAnEarlierBatchSaw()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        var first = await changes.StartAsync(Start(), Ct);
+
+        // Ended behind the writer's back, as a batch or a rollout does in its own transaction.
+        await using (var db = data.CreateDb())
+        {
+            await changes.RecordEndAsync(db, End(), Ct);
+            await db.SaveChangesAsync(Ct);
+        }
+        var second = await changes.StartAsync(Start(), Ct);
+
+        Assert.Equal(ChangeOutcome.Started, second.Outcome);
+        Assert.NotEqual(first.Change.Id, second.Change.Id);
+        Assert.Equal(2, await changes.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ABatchThatFailsToCommit_IsRetriedOneByOne_AndOnlyTheBadRequestFails()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        await using (var db = data.CreateDb())
+        {
+            // A real commit failure for one component only: the database refuses the row.
+            await db.Database.ExecuteSqlRawAsync(
+                "CREATE TRIGGER refuse_bad BEFORE INSERT ON Changes WHEN NEW.Component = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END;", Ct);
+        }
+
+        var requests = Enumerable.Range(0, 50)
+            .Select(i => changes.StartAsync(new DeploymentStart(i == 25 ? "bad" : "good", "v" + i, ["h"]), Ct))
+            .ToList();
+        var outcomes = await Task.WhenAll(requests.Select(async r =>
+        {
+            try { return (await r).Outcome.ToString(); }
+            catch (DbUpdateException) { return "refused"; }
+        }));
+        var after = await changes.StartAsync(new DeploymentStart("good", "after", ["h"]), Ct);
+
+        Assert.Equal("refused", outcomes[25]);
+        Assert.Equal(49, outcomes.Count(o => o == nameof(ChangeOutcome.Started)));
+        Assert.Equal(ChangeOutcome.Started, after.Outcome);
+        Assert.Equal(50, await changes.CountAsync(Ct));
+        Assert.Equal(50, (await TimelineOf(data)).Count);
+    }
+
+    [Fact]
     public async Task Upsert_CreatesThenUpdates_AndAReplayChangesNothing()
     {
         await using var data = await DataServices.MigratedAsync();
