@@ -55,8 +55,9 @@ internal sealed class ChangeWriter : IAsyncDisposable
     private readonly Lock _gate = new();
     private Task? _loop;
     // The loop's own context and connection, kept from one commit to the next (only the loop touches it):
-    // renting, resetting and returning a context and opening its connection each commit cost more than a
-    // one-row lookup. Cleared before every batch; dropped after any failure.
+    // renting, resetting and returning a context and opening its connection (and running its pragmas)
+    // every commit was about a seventh of the writer's CPU for a one-event commit (docs/BENCHMARKS.md,
+    // "Seventh session"). Cleared before every batch; dropped after any failure and on shutdown.
     private DashboardDbContext? _db;
 
     public ChangeWriter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger logger)
