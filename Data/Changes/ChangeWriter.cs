@@ -80,7 +80,13 @@ internal sealed class ChangeWriter : IAsyncDisposable
     private void EnsureRunning()
     {
         if (_loop is not null) return;
-        lock (_gate) _loop ??= Task.Run(RunAsync);
+        lock (_gate)
+        {
+            if (_loop is not null) return;
+            // The loop outlives the request that happens to start it, and must not carry that request's
+            // async-locals (its actor, its activity) into every later commit and timeline publication.
+            using (ExecutionContext.SuppressFlow()) _loop = Task.Run(RunAsync);
+        }
     }
 
     private async Task RunAsync()

@@ -239,6 +239,27 @@ public sealed class ChangeServiceTests
         Assert.Equal(50, (await TimelineOf(data)).Count);
     }
 
+    private static readonly AsyncLocal<string?> CallerState = new();
+
+    [Fact]
+    public async Task TheWriter_DoesNotCarryTheFirstCallersAsyncLocals_IntoLaterCommits()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        var seen = new List<string?>();
+        // Subscribers run on the committing thread, in the writer's execution context.
+        using var _ = data.Get<TimelineNotifier>().Subscribe(entries => { lock (seen) seen.Add(CallerState.Value); });
+
+        await Task.Run(async () =>
+        {
+            CallerState.Value = "first caller";
+            await changes.StartAsync(Start(), Ct);
+        }, Ct);
+        await changes.EndAsync(End(), Ct);
+
+        Assert.Equal([null, null], seen);
+    }
+
     [Fact]
     public async Task Upsert_CreatesThenUpdates_AndAReplayChangesNothing()
     {
