@@ -3,11 +3,13 @@
 # (WAL, synchronous writes), then drive BigPanda start/end events at it from bench/ingest with
 # several concurrency levels. Loopback only; bounded in time.
 #   bench/ingest.sh                 # CONCURRENCY="16 64 128" SECONDS_PER_RUN=15
+#   RATE=200 CONCURRENCY=16 bench/ingest.sh   # paced to 200 events/s: read the server CPU per 1,000 events
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${PORT:-5099}
 seconds=${SECONDS_PER_RUN:-15}
 levels=${CONCURRENCY:-"16 64 128"}
+rate=${RATE:-0}
 token=bench-token-0123456789
 data=$(mktemp -d)
 dotnet build App -c Release -nologo -v q >/dev/null
@@ -22,7 +24,10 @@ cpu() { awk '{print $14 + $15}' /proc/$app/stat; }   # server user+system time, 
 ticks=$(getconf CLK_TCK)
 for c in $levels; do
   before=$(cpu)
-  dotnet bench/ingest/bin/Release/net10.0/Dashboard.Ingest.dll "http://127.0.0.1:$port" "$token" "$c" "$seconds" 3
-  echo "  server CPU during the run (warm-up included): $(( ($(cpu) - before) * 1000 / ticks )) ms; machine load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  line=$(dotnet bench/ingest/bin/Release/net10.0/Dashboard.Ingest.dll "http://127.0.0.1:$port" "$token" "$c" "$seconds" 3 "$rate" || true)
+  echo "$line"
+  ms=$(( ($(cpu) - before) * 1000 / ticks ))
+  requests=$(echo "$line" | sed -n 's/.*requests in all (warm-up included) \([0-9]*\).*/\1/p')
+  echo "  server CPU during the run (warm-up included): $ms ms, $(( ms * 1000 / ${requests:-1} )) ms per 1,000 events; machine load: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 echo "changes stored: $(sqlite3 "$data/dashboard.db" 'select count(*) from Changes;' 2>/dev/null || echo '?')"

@@ -30,6 +30,19 @@ internal sealed class ChangeWriter : IAsyncDisposable
 
     private const int MaxBatch = 1000;
 
+    // Compiled once per writer: each app host has one provider and one model, and a compiled query is
+    // bound to the model it first ran on. At a few events a second a batch is one or two requests, so
+    // translating the lookup every commit (expression, cache key, parameter-based SQL) cost as much as
+    // running it.
+    private readonly Func<DashboardDbContext, string, IAsyncEnumerable<Change>> _byMatchKey =
+        EF.CompileAsyncQuery((DashboardDbContext db, string key) => db.Changes.Where(c => c.MatchKey == key));
+    private readonly Func<DashboardDbContext, string[], IAsyncEnumerable<Change>> _byMatchKeys =
+        EF.CompileAsyncQuery((DashboardDbContext db, string[] keys) => db.Changes.Where(c => keys.Contains(c.MatchKey)));
+    private readonly Func<DashboardDbContext, string, IAsyncEnumerable<Change>> _byIdentifier =
+        EF.CompileAsyncQuery((DashboardDbContext db, string identifier) => db.Changes.Where(c => c.Identifier == identifier));
+    private readonly Func<DashboardDbContext, string[], IAsyncEnumerable<Change>> _byIdentifiers =
+        EF.CompileAsyncQuery((DashboardDbContext db, string[] identifiers) => db.Changes.Where(c => identifiers.Contains(c.Identifier!)));
+
     private readonly IDbContextFactory<DashboardDbContext> _dbFactory;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -41,6 +54,11 @@ internal sealed class ChangeWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private Task? _loop;
+    // The loop's own context and connection, kept from one commit to the next (only the loop touches it):
+    // renting, resetting and returning a context and opening its connection (and running its pragmas)
+    // every commit was about a seventh of the writer's CPU for a one-event commit (docs/BENCHMARKS.md,
+    // "Seventh session"). Cleared before every batch; dropped after any failure and on shutdown.
+    private DashboardDbContext? _db;
 
     public ChangeWriter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger logger)
     {
@@ -62,7 +80,13 @@ internal sealed class ChangeWriter : IAsyncDisposable
     private void EnsureRunning()
     {
         if (_loop is not null) return;
-        lock (_gate) _loop ??= Task.Run(RunAsync);
+        lock (_gate)
+        {
+            if (_loop is not null) return;
+            // The loop outlives the request that happens to start it, and must not carry that request's
+            // async-locals (its actor, its activity) into every later commit and timeline publication.
+            using (ExecutionContext.SuppressFlow()) _loop = Task.Run(RunAsync);
+        }
     }
 
     private async Task RunAsync()
@@ -86,6 +110,38 @@ internal sealed class ChangeWriter : IAsyncDisposable
             // Shutting down.
         }
         while (reader.TryRead(out var left)) left.Done.TrySetCanceled();
+        await DropContextAsync();
+    }
+
+    private async Task<DashboardDbContext> ContextAsync()
+    {
+        if (_db is { } db)
+        {
+            // Nothing tracked survives a batch: the next one must read what is stored now, not what this context saw.
+            db.ChangeTracker.Clear();
+            return db;
+        }
+        db = await _dbFactory.CreateDbContextAsync(_stopping.Token);
+        // Looking up earlier requests of this batch must not re-scan the whole tracker each time.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            await db.Database.OpenConnectionAsync(_stopping.Token);
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+        return _db = db;
+    }
+
+    private async Task DropContextAsync()
+    {
+        if (_db is not { } db) return;
+        _db = null;
+        try { await db.DisposeAsync(); }
+        catch (Exception ex) { _logger.LogWarning(ex, "The change writer's context could not be closed cleanly."); }
     }
 
     /// <summary>Applies and commits the requests; false (and nothing completed) when the commit failed.</summary>
@@ -94,9 +150,7 @@ internal sealed class ChangeWriter : IAsyncDisposable
         var results = new ChangeResult?[batch.Count];
         try
         {
-            await using var db = await _dbFactory.CreateDbContextAsync(_stopping.Token);
-            // Looking up earlier requests of this batch must not re-scan the whole tracker each time.
-            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            var db = await ContextAsync();
             var now = _clock.GetUtcNow().UtcDateTime;
             await PrefetchAsync(db, batch);
             for (var i = 0; i < batch.Count; i++)
@@ -112,6 +166,8 @@ internal sealed class ChangeWriter : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
+            // A failed commit can leave the context (entries, connection, transaction) in any state: start afresh.
+            await DropContextAsync();
             if (batch.Count == 1)
             {
                 _logger.LogError(ex, "A change event could not be committed.");
@@ -131,11 +187,20 @@ internal sealed class ChangeWriter : IAsyncDisposable
     /// <summary>One query for the whole batch instead of one per request.</summary>
     private async Task PrefetchAsync(DashboardDbContext db, List<Request> batch)
     {
-        var matchKeys = batch.Select(r => r.Key.MatchKey).OfType<string>().Distinct().ToList();
-        var identifiers = batch.Select(r => r.Key.Identifier).OfType<string>().Distinct().ToList();
-        if (matchKeys.Count > 0) await db.Changes.Where(c => matchKeys.Contains(c.MatchKey)).LoadAsync(_stopping.Token);
-        if (identifiers.Count > 0) await db.Changes.Where(c => identifiers.Contains(c.Identifier!)).LoadAsync(_stopping.Token);
+        var matchKeys = batch.Select(r => r.Key.MatchKey).OfType<string>().Distinct().ToArray();
+        var identifiers = batch.Select(r => r.Key.Identifier).OfType<string>().Distinct().ToArray();
+        await LoadAsync(matchKeys, _byMatchKey, _byMatchKeys);
+        await LoadAsync(identifiers, _byIdentifier, _byIdentifiers);
         Prefetched.AddOrUpdate(db, [.. matchKeys, .. identifiers.Select(i => "id:" + i)]);
+
+        // Tracking queries: enumerating them is what puts the stored changes in the context.
+        async Task LoadAsync(string[] keys, Func<DashboardDbContext, string, IAsyncEnumerable<Change>> one, Func<DashboardDbContext, string[], IAsyncEnumerable<Change>> many)
+        {
+            if (keys.Length == 0) return;
+            await foreach (var _ in (keys.Length == 1 ? one(db, keys[0]) : many(db, keys)).WithCancellation(_stopping.Token))
+            {
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -174,6 +174,93 @@ public sealed class ChangeServiceTests
     }
 
     [Fact]
+    public async Task ConcurrentUpserts_UpdateTheStoredChanges_WhenLookedUpTogether()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        var ids = Enumerable.Range(0, 200).Select(i => "CHG-" + i).ToList();
+
+        var created = await Task.WhenAll(ids.Select(id => changes.UpsertAsync(new ChangeUpsert(id, ChangeStatuses.InProgress), Ct)));
+        var done = await Task.WhenAll(ids.Select(id => changes.UpsertAsync(new ChangeUpsert(id, ChangeStatuses.Success), Ct)));
+
+        Assert.All(created, r => Assert.Equal(ChangeOutcome.Created, r.Outcome));
+        Assert.All(done, r => Assert.Equal(ChangeOutcome.Updated, r.Outcome));
+        Assert.Equal(created.Select(r => r.Change.Id), done.Select(r => r.Change.Id));
+        Assert.Equal(200, await changes.CountAsync(Ct));
+        Assert.Equal(400, (await TimelineOf(data)).Count);
+    }
+
+    [Fact]
+    public async Task Start_ReadsWhatIsStoredNow_NotWhatAnEarlierBatchSaw()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        var first = await changes.StartAsync(Start(), Ct);
+
+        // Ended behind the writer's back, as a batch or a rollout does in its own transaction.
+        await using (var db = data.CreateDb())
+        {
+            await changes.RecordEndAsync(db, End(), Ct);
+            await db.SaveChangesAsync(Ct);
+        }
+        var second = await changes.StartAsync(Start(), Ct);
+
+        Assert.Equal(ChangeOutcome.Started, second.Outcome);
+        Assert.NotEqual(first.Change.Id, second.Change.Id);
+        Assert.Equal(2, await changes.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ABatchThatFailsToCommit_IsRetriedOneByOne_AndOnlyTheBadRequestFails()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        await using (var db = data.CreateDb())
+        {
+            // A real commit failure for one component only: the database refuses the row.
+            await db.Database.ExecuteSqlRawAsync(
+                "CREATE TRIGGER refuse_bad BEFORE INSERT ON Changes WHEN NEW.Component = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END;", Ct);
+        }
+
+        var requests = Enumerable.Range(0, 50)
+            .Select(i => changes.StartAsync(new DeploymentStart(i == 25 ? "bad" : "good", "v" + i, ["h"]), Ct))
+            .ToList();
+        var outcomes = await Task.WhenAll(requests.Select(async r =>
+        {
+            try { return (await r).Outcome.ToString(); }
+            catch (DbUpdateException) { return "refused"; }
+        }));
+        var after = await changes.StartAsync(new DeploymentStart("good", "after", ["h"]), Ct);
+
+        Assert.Equal("refused", outcomes[25]);
+        Assert.Equal(49, outcomes.Count(o => o == nameof(ChangeOutcome.Started)));
+        Assert.Equal(ChangeOutcome.Started, after.Outcome);
+        Assert.Equal(50, await changes.CountAsync(Ct));
+        Assert.Equal(50, (await TimelineOf(data)).Count);
+    }
+
+    private static readonly AsyncLocal<string?> CallerState = new();
+
+    [Fact]
+    public async Task TheWriter_DoesNotCarryTheFirstCallersAsyncLocals_IntoLaterCommits()
+    {
+        await using var data = await DataServices.MigratedAsync();
+        var changes = data.Get<ChangeService>();
+        var seen = new List<string?>();
+        // Subscribers run on the committing thread, in the writer's execution context.
+        using var _ = data.Get<TimelineNotifier>().Subscribe(entries => { lock (seen) seen.Add(CallerState.Value); });
+
+        await Task.Run(async () =>
+        {
+            CallerState.Value = "first caller";
+            await changes.StartAsync(Start(), Ct);
+        }, Ct);
+        await changes.EndAsync(End(), Ct);
+
+        Assert.Equal([null, null], seen);
+    }
+
+    [Fact]
     public async Task Upsert_CreatesThenUpdates_AndAReplayChangesNothing()
     {
         await using var data = await DataServices.MigratedAsync();
