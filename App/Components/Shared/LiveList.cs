@@ -55,6 +55,10 @@ public sealed class LiveList<TItem> : ComponentBase, IDisposable
     /// <summary>Shown while there are no rows.</summary>
     [Parameter] public RenderFragment? Empty { get; set; }
 
+    [Parameter] public string? Class { get; set; }
+
+    [Parameter] public string? TestId { get; set; }
+
     /// <summary>False for a list with no "N more" line (the kiosk: a wall screen has nothing to click).</summary>
     [Parameter] public bool ShowsMore { get; set; } = true;
 
@@ -86,7 +90,8 @@ public sealed class LiveList<TItem> : ComponentBase, IDisposable
         foreach (var row in Rows) _shown[Key(row.Item)] = row;
 
         builder.OpenElement(0, "div");
-        builder.AddAttribute(1, "class", "live-list");
+        builder.AddAttribute(1, "class", Class is null ? "live-list" : "live-list " + Class);
+        builder.AddAttribute(2, "data-testid", TestId);
         builder.AddAttribute(3, "data-row-href", RowHref);
         builder.AddElementReferenceCapture(4, r => _root = r);
         if (Frame is null) builder.AddContent(5, RowsElement);
