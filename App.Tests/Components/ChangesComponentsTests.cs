@@ -39,11 +39,10 @@ public sealed class ChangesComponentsTests : MudBunitContext
 
         await changes.EndAsync(new DeploymentEnd("billing", "1.2.3", ["prod-api-2", "prod-api-1"], ChangeStatuses.Failure, "Failed migration mongodb"), Ct);
 
-        LiveScreen.WaitFor(() =>
+        cut.WaitForAssertion(() =>
         {
-            var screen = LiveScreen.Of(cut, JSInterop);
-            Assert.Equal(ChangeStatuses.Failure, Assert.Single(screen.QuerySelectorAll("[data-testid=change-row]")).GetAttribute("data-status"));
-            Assert.Contains("Failed migration mongodb", screen.QuerySelector("[data-testid=change-error]")!.TextContent, StringComparison.Ordinal);
+            Assert.Equal(ChangeStatuses.Failure, Assert.Single(cut.FindAll("[data-testid=change-row]")).GetAttribute("data-status"));
+            Assert.Contains("Failed migration mongodb", cut.Find("[data-testid=change-error]").TextContent, StringComparison.Ordinal);
         });
     }
 
@@ -98,14 +97,10 @@ public sealed class ChangesComponentsTests : MudBunitContext
         await db.SaveChangesAsync(Ct);
     }
 
-    /// <summary>The components of the rows the browser shows, top to bottom (rows after the first render arrive through LiveList's calls).</summary>
-    private string[] Components(IRenderedComponent<ChangesPage> cut) =>
-        [.. LiveScreen.Of(cut, JSInterop).QuerySelectorAll("[data-testid=change-component]").Select(e => e.TextContent)];
-
-    private LiveListUpdate LastCall() => (LiveListUpdate)JSInterop.Invocations[LiveScreen.Show][^1].Arguments[1]!;
+    private static string[] Components(IRenderedComponent<ChangesPage> cut) => [.. cut.FindAll("[data-testid=change-component]").Select(e => e.TextContent)];
 
     [Fact]
-    public async Task ChangesPage_SendsOnlyTheNewRows_WhenABurstOf1000ChangesArrives()
+    public async Task ChangesPage_RendersOnlyTheNewRows_WhenABurstOf1000ChangesArrives()
     {
         await using var data = await DataServices.MigratedAsync();
         UseDataServices(data);
@@ -121,17 +116,15 @@ public sealed class ChangesComponentsTests : MudBunitContext
         await StoreAsync(data, burst);
         data.Get<TimelineNotifier>().Publish([.. burst.Select((c, i) => EntryFor(c, i + 1))]);
 
-        LiveScreen.WaitFor(() => Assert.Equal("burst-1000", Components(cut)[0]));
-        Assert.Equal(ChangesPage.PageSize, Components(cut).Length);
-        // Only the rows that fit were built and sent (the feed folds the rest and the page reads the newest page).
+        cut.WaitForAssertion(() => Assert.Equal("burst-1000", Components(cut)[0]));
+        Assert.Equal(ChangesPage.PageSize, cut.FindAll("[data-testid=change-row]").Count);
+        // Only the rows that fit were drawn (the feed folds the rest and the page reads the newest page).
         Assert.Equal(10 + ChangesPage.PageSize, rows.Built);
-        Assert.Equal(ChangesPage.PageSize, LastCall().Rows!.Count);
         // Nothing disappears silently: once the count is refreshed, the rest are "N more".
         data.Clock.Advance(TimeSpan.FromSeconds(2));
-        WaitForLive(cut, data.Clock, () => Assert.Equal("960", LiveScreen.Of(cut, JSInterop).QuerySelector("[data-testid=more-rows]")!.GetAttribute("data-hidden")));
+        cut.WaitForAssertion(() => Assert.Equal("960", cut.Find("[data-testid=more-rows]").GetAttribute("data-hidden")));
 
         // The next changes draw only themselves; the rows already on screen are not built again.
-        var callsBefore = JSInterop.Invocations[LiveScreen.Show].Count;
         var changes = data.Get<ChangeService>();
         await changes.EndAsync(new DeploymentEnd("after-1", "1", ["h1"]), Ct);
         data.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -139,10 +132,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
         data.Clock.Advance(TimeSpan.FromSeconds(1)); // past the feed's shortest gap between deliveries
         WaitForLive(cut, data.Clock, () => Assert.Equal(["after-2", "after-1", "burst-1000"], Components(cut)[..3]));
         Assert.Equal(12 + ChangesPage.PageSize, rows.Built);
-        Assert.Equal(ChangesPage.PageSize, Components(cut).Length);
-        // The calls since carried the two new rows only; the rows on screen kept their elements.
-        var sent = JSInterop.Invocations[LiveScreen.Show].Skip(callsBefore).SelectMany(call => ((LiveListUpdate)call.Arguments[1]!).Rows?.Keys ?? Enumerable.Empty<string>());
-        Assert.Equal(2, sent.Distinct().Count());
+        Assert.Equal(ChangesPage.PageSize, cut.FindAll("[data-testid=change-row]").Count);
     }
 
     [Fact]
@@ -164,8 +154,8 @@ public sealed class ChangesComponentsTests : MudBunitContext
         Assert.Equal(first.FindAll("tbody tr").Select(r => r.InnerHtml), second.FindAll("tbody tr").Select(r => r.InnerHtml));
         // A change that ends is one new row state, built once for both pages.
         await data.Get<ChangeService>().EndAsync(new DeploymentEnd("shared-new", "1", ["h1"], ChangeStatuses.Failure, "boom"), Ct);
-        LiveScreen.WaitFor(() => Assert.Equal("shared-new", Components(first)[0]));
-        LiveScreen.WaitFor(() => Assert.Equal("shared-new", Components(second)[0]));
+        first.WaitForAssertion(() => Assert.Equal("shared-new", Components(first)[0]));
+        second.WaitForAssertion(() => Assert.Equal("shared-new", Components(second)[0]));
         Assert.Equal(6, rows.Built);
     }
 
@@ -191,7 +181,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
     }
 
     [Fact]
-    public async Task ChangesPage_RunningRowsDurationAdvancesWithTheClock_AndOnlyTheyAreSent()
+    public async Task ChangesPage_RunningRowsDurationAdvancesWithTheClock_AndOnlyTheyAreRedrawn()
     {
         await using var data = await DataServices.MigratedAsync();
         UseDataServices(data);
@@ -204,17 +194,18 @@ public sealed class ChangesComponentsTests : MudBunitContext
 
         var cut = RenderWithProviders<ChangesPage>();
         cut.WaitForAssertion(() => Assert.Equal(["running", "done"], Components(cut)));
-        string Duration(int row) => LiveScreen.Of(cut, JSInterop).QuerySelectorAll("[data-testid=change-duration]")[row].TextContent;
+        string Duration(int row) => cut.FindAll("[data-testid=change-duration]")[row].TextContent;
+        string? Click(int row) => cut.FindAll("tbody tr")[row].GetAttribute("blazor:onclick");
         Assert.Equal("0s", Duration(0));
         var built = rows.Built;
-        var finishedKey = cut.FindAll("tbody tr")[1].GetAttribute("data-key")!;
+        var finishedClick = Click(1);
 
         data.Clock.Advance(TimeSpan.FromSeconds(12));
 
-        LiveScreen.WaitFor(() => Assert.Equal("12s", Duration(0)));
+        cut.WaitForAssertion(() => Assert.Equal("12s", Duration(0)));
         Assert.Equal("0s", Duration(1));
-        // The finished row kept its string (never sent again); the running one is a new state per second at most.
-        Assert.All(JSInterop.Invocations[LiveScreen.Show], call => Assert.False(((LiveListUpdate)call.Arguments[1]!).Rows?.ContainsKey(finishedKey) ?? false));
+        // The finished row kept its string and its click handler; the running one is a new state per second at most.
+        Assert.Equal(finishedClick, Click(1));
         Assert.InRange(rows.Built, built + 1, built + 12);
 
         // A second page at the same moment reads the same state: nothing new is built.
@@ -225,7 +216,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
     }
 
     [Fact]
-    public async Task ChangesPage_RowsLeadToTheirChange_AndTheSelectedRowIsHighlighted()
+    public async Task ChangesPage_ClickingARow_SelectsIt_AndTheSelectedRowIsHighlighted()
     {
         await using var data = await DataServices.MigratedAsync();
         UseDataServices(data);
@@ -236,16 +227,13 @@ public sealed class ChangesComponentsTests : MudBunitContext
 
         var cut = RenderWithProviders<ChangesPage>();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
-        Assert.Empty(cut.FindAll("tr.selected"));
-        // The browser follows a clicked row's link (js/dashboard.js; the click itself is in the browser tests).
-        var row = cut.FindAll("tbody tr").Single(r => r.QuerySelector("[data-testid=change-component]")!.TextContent == "billing");
-        var href = cut.Find("[data-row-href]").GetAttribute("data-row-href")!.Replace("{key}", row.GetAttribute("data-key"), StringComparison.Ordinal);
-        navigation.NavigateTo(href);
+        Assert.Empty(cut.FindAll("tr.selected-change"));
+        cut.FindAll("tbody tr").Single(r => r.QuerySelector("[data-testid=change-component]")!.TextContent == "billing").Click();
 
         Assert.Equal($"change={billing.Change.Id}", new Uri(navigation.Uri).Query.TrimStart('?'));
         var selected = Render<ChangesPage>();
-        selected.WaitForAssertion(() => Assert.Equal("billing", selected.Find("tr.selected [data-testid=change-component]").TextContent));
-        Assert.Single(selected.FindAll("tr.selected"));
+        selected.WaitForAssertion(() => Assert.Equal("billing", selected.Find("tr.selected-change [data-testid=change-component]").TextContent));
+        Assert.Single(selected.FindAll("tr.selected-change"));
         Assert.Contains("billing", selected.Find("[data-testid=change-detail]").TextContent, StringComparison.Ordinal);
     }
 
