@@ -59,9 +59,6 @@ public sealed class LiveList<TItem> : ComponentBase, IDisposable
 
     [Parameter] public string? TestId { get; set; }
 
-    /// <summary>False for a list with no "N more" line (the kiosk: a wall screen has nothing to click).</summary>
-    [Parameter] public bool ShowsMore { get; set; } = true;
-
     /// <summary>The "N more" line: matching rows not on screen, and whether an exact count exists.</summary>
     [Parameter] public long Hidden { get; set; }
 
@@ -104,30 +101,21 @@ public sealed class LiveList<TItem> : ComponentBase, IDisposable
             builder.AddContent(10, Empty);
             builder.CloseElement();
         }
-        if (ShowsMore)
-        {
-            builder.OpenRegion(11);
-            Footer(builder, LiveListFooter.Of(Hidden, Unknown, Noun, MoreHref));
-            builder.CloseRegion();
-        }
+        var footer = LiveListFooter.Of(Hidden, Unknown, Noun, MoreHref);
+        builder.OpenElement(11, "div");
+        builder.AddAttribute(12, "class", "more-rows");
+        builder.AddAttribute(13, "data-testid", "more-rows");
+        builder.AddAttribute(14, "data-hidden", footer.Count);
+        builder.AddAttribute(15, "hidden", footer.Text is null);
+        builder.OpenElement(16, "span");
+        builder.AddContent(17, footer.Text);
         builder.CloseElement();
-    }
-
-    private static void Footer(RenderTreeBuilder builder, LiveListFooter footer)
-    {
-        builder.OpenElement(0, "div");
-        builder.AddAttribute(1, "class", "more-rows");
-        builder.AddAttribute(2, "data-testid", "more-rows");
-        builder.AddAttribute(3, "data-hidden", footer.Count);
-        builder.AddAttribute(4, "hidden", footer.Text is null);
-        builder.OpenElement(5, "span");
-        builder.AddContent(6, footer.Text);
+        builder.OpenElement(18, "a");
+        builder.AddAttribute(19, "href", footer.Href);
+        builder.AddAttribute(20, "data-testid", "more-rows-link");
+        builder.AddAttribute(21, "hidden", footer.Href is null);
+        builder.AddContent(22, "show older");
         builder.CloseElement();
-        builder.OpenElement(7, "a");
-        builder.AddAttribute(8, "href", footer.Href);
-        builder.AddAttribute(9, "data-testid", "more-rows-link");
-        builder.AddAttribute(10, "hidden", footer.Href is null);
-        builder.AddContent(11, "show older");
         builder.CloseElement();
         builder.CloseElement();
     }
