@@ -46,8 +46,6 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents(options =>
 builder.Services.AddSingleton<SharedLanes>();
 builder.Services.AddSingleton<SharedAttention>();
 builder.Services.AddSingleton<Dashboard.App.Components.Shared.TimelineRows>();
-builder.Services.AddScoped<Dashboard.App.Realtime.CircuitConnection>();
-builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<Dashboard.App.Realtime.CircuitConnection>());
 builder.Services.AddSingleton<Dashboard.App.Components.Pages.Changes.ChangeRows>();
 builder.Services.AddSingleton<Dashboard.App.Components.Shared.LanePictures>();
 builder.Services.AddMudServices();

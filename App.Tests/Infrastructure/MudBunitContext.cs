@@ -17,7 +17,6 @@ public abstract class MudBunitContext : BunitContext
     protected MudBunitContext()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddScoped<CircuitConnection>();
         Services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.ShowTransitionDuration = 0;

@@ -105,39 +105,6 @@ public sealed class LiveFeedTests
     }
 
     [Fact]
-    public async Task Feed_WhoseDeliveriesApplyThemselves_IsCatchingUpWhileADeliveryTakesLong_AndSaysWhenThatChanges()
-    {
-        // A page whose rows are a LiveList: its delivery is the browser's call, applied when it returns (false: no render to wait for).
-        var clock = new FakeTimeProvider();
-        var notifier = new TimelineNotifier();
-        var applied = Channel.CreateUnbounded<TaskCompletionSource>();
-        async Task<bool> DeliverAsync(LiveBatch batch)
-        {
-            var browser = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            applied.Writer.TryWrite(browser);
-            await browser.Task;
-            return false;
-        }
-        using var feed = new LiveFeed(DeliverAsync, capacity: 10, clock).Listen(notifier).Start();
-        var changes = Channel.CreateUnbounded<bool>();
-        feed.CatchingUpChanged += () => changes.Writer.TryWrite(feed.CatchingUp);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-
-        notifier.Publish([Entry(1)]);
-        var slow = await applied.Reader.ReadAsync(timeout.Token);
-        clock.Advance(LiveFeed.SlowAck + TimeSpan.FromMilliseconds(1)); // a slow board takes over a second to apply it
-        slow.SetResult();
-        Assert.True(await changes.Reader.ReadAsync(timeout.Token));
-
-        notifier.Publish([Entry(2)]);
-        clock.Advance(LiveFeed.DefaultMinInterval);
-        (await applied.Reader.ReadAsync(timeout.Token)).SetResult(); // applied at once
-        Assert.False(await changes.Reader.ReadAsync(timeout.Token));
-        Assert.False(feed.CatchingUp);
-    }
-
-    [Fact]
     public async Task Feed_TestsTheFilterOnThePublishingThread_AndCarriesSignalledKeys()
     {
         var clock = new FakeTimeProvider();

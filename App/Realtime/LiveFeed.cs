@@ -80,9 +80,9 @@ public sealed class LiveFeed : IDisposable
     /// <summary>True while the page is behind: its last render took long to come back (or never did).</summary>
     public bool CatchingUp { get; private set; }
 
-    /// <summary>Raised (on a pool thread) when <see cref="CatchingUp"/> changes, so the indicator can say so
-    /// without waiting for the page's next render (a page whose rows are a <c>LiveList</c> does not render per delivery).</summary>
-    public event Action? CatchingUpChanged;
+    /// <summary>Raised (on a pool thread) when <see cref="CatchingUp"/> turns false with nothing left to deliver,
+    /// so the indicator can say "live" again without waiting for the next event.</summary>
+    public event Action? CaughtUp;
 
     /// <summary>Committed timeline entries that match <paramref name="filter"/> (tested on the publishing thread).</summary>
     public LiveFeed Listen(TimelineNotifier notifier, Func<TimelineEntry, bool>? filter = null)
@@ -214,10 +214,7 @@ public sealed class LiveFeed : IDisposable
             }
             if (!rendering)
             {
-                // Applied already (a LiveList's call returns once the browser applied it) or nothing to show:
-                // slow is how long the delivery itself took.
                 Acknowledge(sequence);
-                SetCatchingUp(_clock.GetElapsedTime(lastDelivery) > SlowAck);
                 continue;
             }
             await WaitForAckAsync(ack.Task, lastDelivery);
@@ -230,20 +227,17 @@ public sealed class LiveFeed : IDisposable
         var expired = Task.Delay(AckTimeout, _clock, timeout.Token);
         await Task.WhenAny(ack, expired);
         await timeout.CancelAsync();
-        SetCatchingUp(!ack.IsCompleted || _clock.GetElapsedTime(deliveredAt) > SlowAck);
-    }
-
-    // Behind means the browser is slow to apply what it is sent. Folding alone is not: a page that shows
-    // twelve rows folds at 200 events/s however fast it is, and the folded count reaches it anyway.
-    private void SetCatchingUp(bool slow)
-    {
-        bool changed;
+        var slow = !ack.IsCompleted || _clock.GetElapsedTime(deliveredAt) > SlowAck;
+        bool caughtUp;
         lock (_gate)
         {
-            changed = CatchingUp != slow && !_disposed;
+            // Behind means the browser is slow to apply renders. Folding alone is not: a page that shows
+            // twelve rows folds at 200 events/s however fast it is, and the folded count reaches it anyway.
+            var was = CatchingUp;
             CatchingUp = slow;
+            caughtUp = was && !CatchingUp && !HasWorkLocked && !_disposed;
         }
-        if (changed) CatchingUpChanged?.Invoke();
+        if (caughtUp) CaughtUp?.Invoke();
     }
 
     public void Dispose()
