@@ -231,7 +231,7 @@ async Task<Dictionary<string, double>> MetricsAsync(ICDPSession cdp)
         .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble());
 }
 
-// Per render batch (DOM mutations the page applied in one go): main-thread task, script, style and layout time.
+// Per DOM update (mutations a page applied in one go, one MutationObserver callback): main-thread task, script, style and layout time.
 async Task<string> PerBatchAsync(IEnumerable<(IPage Page, ICDPSession Cdp, Dictionary<string, double> Before)> pages)
 {
     double task = 0, script = 0, style = 0, layout = 0; var batches = 0;
@@ -242,8 +242,8 @@ async Task<string> PerBatchAsync(IEnumerable<(IPage Page, ICDPSession Cdp, Dicti
         task += D("TaskDuration"); script += D("ScriptDuration"); style += D("RecalcStyleDuration"); layout += D("LayoutDuration");
         batches += await page.EvaluateAsync<int>("() => window.__batches");
     }
-    if (batches == 0) return "no render batches";
-    return string.Create(inv, $"{batches} render batches; main thread per batch {task * 1000 / batches:0.0} ms (script {script * 1000 / batches:0.0}, style {style * 1000 / batches:0.0}, layout {layout * 1000 / batches:0.0}, the rest paint and other work); main thread in all {task:0.0} s");
+    if (batches == 0) return "no DOM updates";
+    return string.Create(inv, $"{batches} DOM updates (MutationObserver callbacks); main thread per update {task * 1000 / batches:0.0} ms (script {script * 1000 / batches:0.0}, style {style * 1000 / batches:0.0}, layout {layout * 1000 / batches:0.0}, the rest paint and other work); main thread in all {task:0.0} s");
 }
 
 string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[..3].Aggregate((a, b) => a + " " + b);
