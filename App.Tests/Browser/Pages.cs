@@ -26,7 +26,18 @@ public abstract class BasePage(IPage page)
         var started = DateTimeOffset.UtcNow;
         try
         {
-            await Page.WaitForURLAsync(arrived, new() { WaitUntil = waitUntil });
+            var navigation = Page.WaitForURLAsync(arrived, new() { WaitUntil = waitUntil });
+            // Playwright can miss a same-document navigation (the router's history.pushState) that lands while it
+            // sets its wait up, and then waits out its whole timeout on a page that is already there (a fresh-clone
+            // failure: the address was the detail page's 29 s before the wait gave up). The address is the truth.
+            while (!navigation.IsCompleted && !arrived(Page.Url)) await Task.WhenAny(navigation, Task.Delay(200));
+            if (!navigation.IsCompleted)
+            {
+                _ = navigation.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                if (waitUntil != WaitUntilState.Commit) await Page.WaitForLoadStateAsync(waitUntil == WaitUntilState.Load ? LoadState.Load : waitUntil == WaitUntilState.DOMContentLoaded ? LoadState.DOMContentLoaded : LoadState.NetworkIdle);
+                return;
+            }
+            await navigation;
         }
         catch (TimeoutException ex)
         {
