@@ -254,6 +254,36 @@ static (long Busy, long Idle, long Steal) Machine()
     return (f[0] + f[1] + f[2] + f[5] + f[6], f[3] + f[4], f[7]);
 }
 
+// CPU ticks of every process on the machine by name (Chromium's by --type, dotnet's by its dll), so a
+// run's busy share can be split into the app, the browser, the driver and anyone else's work.
+static Dictionary<string, long> ProcessTicks()
+{
+    var result = new Dictionary<string, long>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+        try
+        {
+            var stat = File.ReadAllText($"{dir}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var argv = File.ReadAllText($"{dir}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+            if (argv.FirstOrDefault(a => a.StartsWith("--type=", StringComparison.Ordinal)) is { } type) name = $"chromium {type[7..]}";
+            else if (name.Contains("chrom", StringComparison.Ordinal)) name = "chromium browser";
+            else if (argv.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal)) is { } dll) name = Path.GetFileName(dll);
+            result[name] = result.GetValueOrDefault(name) + ticks;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException) { }
+    }
+    return result;
+}
+
+static string TopProcesses(Dictionary<string, long> before, Dictionary<string, long> after, double seconds) =>
+    string.Join(", ", after.Select(kv => (kv.Key, Ticks: kv.Value - before.GetValueOrDefault(kv.Key)))
+        .Where(x => x.Ticks > 0).OrderByDescending(x => x.Ticks).Take(9)
+        .Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Key} {x.Ticks / 100.0 / seconds:0.00}")));
+
 // Chromium's renderer processes and the pages they carry: several pages in one renderer share one main thread.
 static string Renderers()
 {
@@ -306,7 +336,7 @@ async Task TimelineAsync(int count, int rate, int seconds)
         await page.EvaluateAsync("() => window.__batches = 0");
         perf.Add((page, cdp, await MetricsAsync(cdp)));
     }
-    var (server0, browser0, machine0) = (Proc(appPid), BrowserTree(), Machine());
+    var (server0, browser0, machine0, processes0) = (Proc(appPid), BrowserTree(), Machine(), ProcessTicks());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
     var sending = SendAsync(rate, seconds, offset);
     var perSecond = SampleMachineAsync(sending);
@@ -314,6 +344,7 @@ async Task TimelineAsync(int count, int rate, int seconds)
     if (Environment.GetEnvironmentVariable("BENCH_SHOTS") == "1") await ShotsAsync(context, pages[0], seconds);
     var (sent, took) = await sending;
     var busyPerSecond = await perSecond;
+    var processesSending = ProcessTicks();
     await Task.Delay(3000);
     var (server1, browser1, machine1) = (Proc(appPid), BrowserTree(), Machine());
     var all = new List<double>();
@@ -350,6 +381,7 @@ async Task TimelineAsync(int count, int rate, int seconds)
     var ticks = (double)(machine1.Busy + machine1.Idle + machine1.Steal - machine0.Busy - machine0.Idle - machine0.Steal);
     Console.WriteLine(string.Create(inv, $"  machine: busy {(machine1.Busy - machine0.Busy) / ticks:P0}, idle {(machine1.Idle - machine0.Idle) / ticks:P0}, steal {(machine1.Steal - machine0.Steal) / ticks:P1}; {Renderers()}"));
     Console.WriteLine($"  machine busy per second while sending: {string.Join(" ", busyPerSecond.Select(b => b.ToString("0", inv)))} %");
+    Console.WriteLine($"  cores by process while sending: {TopProcesses(processes0, processesSending, took)}");
     Console.WriteLine($"  {await SplitAsync(pages, sent, offset)}");
     Console.WriteLine($"  browser, all pages: {await PerBatchAsync(perf)}");
     Console.WriteLine($"  machine load after: {Load()}");
