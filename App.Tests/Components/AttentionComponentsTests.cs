@@ -60,7 +60,7 @@ public sealed class AttentionComponentsTests : MudBunitContext
         Assert.Contains("12m", rows[0].TextContent, StringComparison.Ordinal);
         Assert.Single(cut.FindAll("[data-testid=acknowledge]"));
 
-        cut.Find("[data-testid=acknowledge]").Click();
+        await cut.ClickAsync("[data-testid=acknowledge]");
 
         cut.WaitForAssertion(() => Assert.Equal([paused.Id], cut.FindAll("[data-testid=attention-item]").Select(r => r.GetAttribute("data-subject"))), Live);
         Assert.True(await data.Get<AttentionService>().IsAcknowledgedAsync(SubjectKinds.Batch, failed.Id, Ct));
