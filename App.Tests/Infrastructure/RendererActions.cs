@@ -8,10 +8,12 @@ namespace Dashboard.App.Tests.Infrastructure;
 /// <summary>
 /// Acting on a component that also renders on its own (a live feed's delivery, a ticker, a preview or a
 /// handler that renders when its query answers): the element is found and its event raised in one turn
-/// of the renderer's dispatcher. Found first and acted on after, the element may carry an event handler
-/// id that a render in between replaced (every <c>@bind</c> and every handler closed over a loop variable
-/// gets a new id per render), and the test fails with "There is no event handler associated with this
-/// event". Each action then waits for its handler, as a person waits for the page to answer.
+/// of the renderer's dispatcher. bunit reads the element's event handler id on the test's thread and then
+/// queues the event on the dispatcher; a render queued in between can replace that id (every <c>@bind</c>
+/// and every handler closed over a loop variable gets a new id per render, for example an item's
+/// Acknowledge button: 2, then 3 after one more render), and the test fails with "There is no event
+/// handler associated with this event". Each action then waits for its handler, as a person waits for
+/// the page to answer.
 /// </summary>
 public static class RendererActions
 {
