@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${PORT:-5097}
 token=bench-token-0123456789
-data=$(mktemp -d)
+data=$(mktemp -d -p "${DATA_PARENT:-${TMPDIR:-/tmp}}")   # DATA_PARENT=/dev/shm: the database on tmpfs (no disk in the ingest path)
 # Published, not just built: outside Development only a published app serves its static assets (CSS, JS).
 out=bench/live/bin/app
 # REUSE_BUILD=1 skips both builds (several scenarios in a row on the same code). APP_DIR runs another

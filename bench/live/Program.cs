@@ -35,9 +35,14 @@ await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeL
     ExecutablePath = "/usr/bin/chromium",
     Headless = true,
     Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+            "--disable-component-update", "--disable-sync",
             // Many tabs in one headless browser: keep every page's timers and rendering running.
             "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
+    // Playwright adds --disable-dev-shm-usage (for containers whose /dev/shm is tiny): Chromium then keeps its
+    // shared memory (every frame's pixels between renderer and compositor) in files under /tmp, on this
+    // machine's disk, and the kernel writes them back while the app's SQLite commits wait on the same journal.
+    // A screen in an operations room has a normal /dev/shm; so does this machine (tmpfs, 24 GiB).
+    IgnoreDefaultArgs = Environment.GetEnvironmentVariable("BENCH_DISK_SHM") == "1" ? [] : ["--disable-dev-shm-usage"],
 });
 
 // Timestamps, inside the page, the first time each "lb N started" title appears; also long tasks (main-thread work over 50 ms).
@@ -312,6 +317,23 @@ static async Task<List<double>> SampleMachineAsync(Task until)
     return result;
 }
 
+// The app's garbage collections and time paused in them (System.Runtime metrics on /metrics): a blocking
+// gen2 collection stops every request and every circuit at once.
+async Task<(double PauseSeconds, Dictionary<string, double> Collections)> GcMetricsAsync()
+{
+    var text = await http.GetStringAsync("metrics");
+    double pause = 0; var collections = new Dictionary<string, double>();
+    foreach (var line in text.Split('\n'))
+    {
+        if (line.StartsWith("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal))
+            pause += double.Parse(line[(line.LastIndexOf(' ') + 1)..], inv);
+        else if (line.StartsWith("dotnet_gc_collections_total{", StringComparison.Ordinal)
+                 && System.Text.RegularExpressions.Regex.Match(line, "gc_heap_generation=\"(\\w+)\"") is { Success: true } m)
+            collections[m.Groups[1].Value] = collections.GetValueOrDefault(m.Groups[1].Value) + double.Parse(line[(line.LastIndexOf(' ') + 1)..], inv);
+    }
+    return (pause, collections);
+}
+
 string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[..3].Aggregate((a, b) => a + " " + b);
 
 async Task<long> GcAsync()
@@ -329,6 +351,14 @@ async Task TimelineAsync(int count, int rate, int seconds)
     var pages = await OpenAsync(context, count, "/", "[data-testid=live-indicator][data-state=live]", "[data-testid=entry-title]");
     Console.WriteLine($"timeline: {count} pages open; machine load {Load()}");
     await Task.Delay(2000);
+    // WARMUP=S: the same load for S seconds first, not measured, so the figures are the steady state of a
+    // running server (its JIT's second tier, the pages' script engines, caches) and not its first seconds.
+    if (int.TryParse(Environment.GetEnvironmentVariable("WARMUP"), out var warmup) && warmup > 0)
+    {
+        await SendAsync(rate, warmup, (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000 + 5_000_000);
+        await Task.Delay(3000);
+        Console.WriteLine($"timeline: warmed up with {rate}/s for {warmup} s; machine load {Load()}");
+    }
     var perf = new List<(IPage, ICDPSession, Dictionary<string, double>)>();
     foreach (var page in pages)
     {
@@ -336,6 +366,7 @@ async Task TimelineAsync(int count, int rate, int seconds)
         await page.EvaluateAsync("() => window.__batches = 0");
         perf.Add((page, cdp, await MetricsAsync(cdp)));
     }
+    var gc0 = await GcMetricsAsync();
     var (server0, browser0, machine0, processes0) = (Proc(appPid), BrowserTree(), Machine(), ProcessTicks());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
     var sending = SendAsync(rate, seconds, offset);
@@ -345,6 +376,7 @@ async Task TimelineAsync(int count, int rate, int seconds)
     var (sent, took) = await sending;
     var busyPerSecond = await perSecond;
     var processesSending = ProcessTicks();
+    var gc1 = await GcMetricsAsync();
     await Task.Delay(3000);
     var (server1, browser1, machine1) = (Proc(appPid), BrowserTree(), Machine());
     var all = new List<double>();
@@ -383,6 +415,10 @@ async Task TimelineAsync(int count, int rate, int seconds)
     Console.WriteLine($"  machine busy per second while sending: {string.Join(" ", busyPerSecond.Select(b => b.ToString("0", inv)))} %");
     Console.WriteLine($"  cores by process while sending: {TopProcesses(processes0, processesSending, took)}");
     Console.WriteLine($"  {await SplitAsync(pages, sent, offset)}");
+    Console.WriteLine(string.Create(inv, $"  server GC while sending: paused {(gc1.PauseSeconds - gc0.PauseSeconds) * 1000:0} ms; collections {string.Join(", ", gc1.Collections.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value - gc0.Collections.GetValueOrDefault(kv.Key):0}"))}"));
+    // Slow replies bunched in time are a stall of the whole server (a pause, a blocked pool, a slow fsync); spread out, they are queueing.
+    var slow = Enumerable.Range(0, sent.Length).Where(i => committed[i] - sent[i] > 100).Select(i => (int)((sent[i] - sent[0]) / 250)).GroupBy(w => w).Select(g => $"{g.Key * 0.25:0.00}s:{g.Count()}").ToList();
+    Console.WriteLine($"  replies over 100 ms by 250 ms window of sending: {(slow.Count == 0 ? "none" : string.Join(" ", slow))}");
     Console.WriteLine($"  browser, all pages: {await PerBatchAsync(perf)}");
     Console.WriteLine($"  machine load after: {Load()}");
 }
