@@ -3,6 +3,7 @@
 # data directory, seed some history, then run one scenario of bench/live (Chromium via Playwright,
 # load over HTTP, server CPU and RSS from /proc). Loopback only; bounded in time.
 #   bench/live.sh timeline 20 200 10        # N timeline pages, R events/s, S seconds
+#   WARMUP=10 bench/live.sh timeline 20 200 10   # the same after 10 s of unmeasured load (a warm server)
 #   bench/live.sh idle 100                  # KiB per open circuit (RSS after a full GC)
 #   bench/live.sh kiosk 800 480 200 60      # one kiosk, CPU throttled 4x
 set -euo pipefail
