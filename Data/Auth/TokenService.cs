@@ -65,13 +65,27 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         return new CreatedToken(token, secret);
     }
 
-    public async Task<TokenIdentity?> ValidateAsync(string secret, CancellationToken ct = default)
-    {
-        if (string.IsNullOrWhiteSpace(secret) || secret.Length > 512) return null;
-        var hash = HashSecret(secret);
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (_cache.TryGetValue(hash, out var cached) && cached.Until > now) return cached.Identity;
+    /// <summary>Whether <paramref name="secret"/> could be a token at all; anything else is refused without a lookup.</summary>
+    public static bool IsPlausibleSecret(string? secret) => !string.IsNullOrWhiteSpace(secret) && secret.Length <= 512;
 
+    public Task<TokenIdentity?> ValidateAsync(string secret, CancellationToken ct = default) =>
+        IsPlausibleSecret(secret) ? ValidateHashAsync(HashSecret(secret), ct).AsTask() : Task.FromResult<TokenIdentity?>(null);
+
+    /// <summary>
+    /// <see cref="ValidateAsync"/> for a secret already hashed with <see cref="HashSecret"/> (and checked with
+    /// <see cref="IsPlausibleSecret"/>): the API request path hashes once for the rate limiter and for this.
+    /// A cached answer returns without allocating; only a miss reads the database.
+    /// </summary>
+    public ValueTask<TokenIdentity?> ValidateHashAsync(string hash, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return _cache.TryGetValue(hash, out var cached) && cached.Until > now
+            ? ValueTask.FromResult(cached.Identity)
+            : new ValueTask<TokenIdentity?>(LoadAsync(hash, now, ct));
+    }
+
+    private async Task<TokenIdentity?> LoadAsync(string hash, DateTime now, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.SecretHash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct);
         var identity = token is null ? null : new TokenIdentity(token.Id, token.Name, token.Scopes, token.Namespaces);
