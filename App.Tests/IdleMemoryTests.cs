@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Dashboard.App.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dashboard.App.Tests;
@@ -42,7 +43,7 @@ public sealed class IdleMemoryTests
     // The trim runs on the timer's continuation, not on the thread that advanced the clock.
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10, TestContext.Current.CancellationToken);
+        await Eventually.WaitUntilAsync(condition);
         Assert.True(condition());
     }
 }

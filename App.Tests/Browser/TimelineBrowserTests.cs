@@ -8,8 +8,13 @@ namespace Dashboard.App.Tests.Browser;
 [Collection(AppCollection.Name)]
 public sealed class TimelineBrowserTests(AppFixture fixture, BrowserFixture browser)
 {
+    /// <summary>
+    /// The entry is pushed to the open page. How fast is a figure for the benchmarks (EventToScreenBenchmark,
+    /// bench/live), measured with the machine's load stated: a one-second budget asserted here, in a suite that
+    /// shares two cores with app hosts and Chromium, measured the machine's load as much as the page.
+    /// </summary>
     [Fact]
-    public async Task RecordedEntry_AppearsInAnOpenPage_WithinOneSecond_WithoutReload()
+    public async Task RecordedEntry_AppearsInAnOpenPage_WithoutReload()
     {
         var page = await LoginPage.SignedInAsync(browser, fixture.App, "/");
         var timeline = await new TimelinePage(page).WaitLiveAsync();
@@ -23,10 +28,9 @@ public sealed class TimelineBrowserTests(AppFixture fixture, BrowserFixture brow
             Source = TimelineSources.Changes, SubjectType = "change", SubjectId = "live-1", Status = TimelineStatuses.InProgress,
             Title = title, Component = "billing", Version = "1.2.3", Hosts = ["prod-api-1", "prod-api-2"], Actor = "john@acme.com",
         }, TestContext.Current.CancellationToken);
-        await Assertions.Expect(timeline.EntryTitled(title)).ToBeVisibleAsync(new() { Timeout = 1000 });
-        stopwatch.Stop();
+        await Assertions.Expect(timeline.EntryTitled(title)).ToBeVisibleAsync();
+        TestContext.Current.SendDiagnosticMessage($"The entry was on screen {stopwatch.ElapsedMilliseconds} ms after it was recorded.");
 
-        Assert.True(stopwatch.ElapsedMilliseconds < 1000, $"took {stopwatch.ElapsedMilliseconds} ms");
         Assert.Equal(0, navigations);
         await Assertions.Expect(timeline.EntryTitled(title).Locator("[data-status=in_progress]")).ToBeVisibleAsync();
         await page.Context.CloseAsync();

@@ -78,17 +78,11 @@ public sealed class BatchComponentsTests : MudBunitContext
         cut.WaitForElement("[data-testid=batch-missing]");
     }
 
-    private static IRenderedComponent<BatchWizardPage> Next(IRenderedComponent<BatchWizardPage> cut)
-    {
-        cut.Find("[data-testid=wizard-next]").Click();
-        return cut;
-    }
+    // Through the renderer's dispatcher: the wizard renders its previews as their queries answer (see RendererActions).
+    private static Task NextAsync(IRenderedComponent<BatchWizardPage> cut) => cut.ClickAsync("[data-testid=wizard-next]");
 
-    private static void Type(IRenderedComponent<BatchWizardPage> cut, string testId, string value)
-    {
-        var input = cut.Find($"input[data-testid={testId}], [data-testid={testId}] input");
-        input.Input(value);
-    }
+    private static Task TypeAsync(IRenderedComponent<BatchWizardPage> cut, string testId, string value) =>
+        cut.InputAsync($"input[data-testid={testId}], [data-testid={testId}] input", value);
 
     [Fact]
     public async Task Wizard_ShowsTheApisErrorNextToTheField_AndStaysOnTheStep()
@@ -97,15 +91,15 @@ public sealed class BatchComponentsTests : MudBunitContext
         var cut = RenderWithProviders<BatchWizardPage>();
         cut.WaitForElement("[data-testid=wizard-next]");
 
-        Next(cut);
+        await NextAsync(cut);
         cut.WaitForElement("[data-testid=field-hostname]");
-        Type(cut, "field-hostname", "web{{indx}}");
-        Next(cut);
+        await TypeAsync(cut, "field-hostname", "web{{indx}}");
+        await NextAsync(cut);
 
         cut.WaitForAssertion(() => Assert.Contains("hostname contains '{{indx}}': the only placeholder is {{index}}.", System.Net.WebUtility.HtmlDecode(cut.Markup), StringComparison.Ordinal));
         Assert.NotEmpty(cut.FindAll("[data-testid=field-hostname]"));
 
-        Type(cut, "field-hostname", "web{{index}}");
+        await TypeAsync(cut, "field-hostname", "web{{index}}");
         cut.WaitForAssertion(() => Assert.Equal("web1, web2, web3", cut.Find("[data-testid=hostname-preview]").TextContent));
         Assert.DoesNotContain("the only placeholder", cut.Markup, StringComparison.Ordinal);
     }
@@ -116,14 +110,15 @@ public sealed class BatchComponentsTests : MudBunitContext
         await using var data = await ServicesAsync();
         var cut = RenderWithProviders<BatchWizardPage>();
         cut.WaitForElement("[data-testid=wizard-next]");
-        Next(cut);
+        await NextAsync(cut);
         cut.WaitForElement("[data-testid=field-quantity]");
-        Type(cut, "field-quantity", "25");
-        Next(cut);
+        await TypeAsync(cut, "field-quantity", "25");
+        await NextAsync(cut);
 
-        cut.WaitForElement("[data-testid=add-sjc1]").Click();
-        cut.Find("[data-testid=add-ewr1]").Click();
-        Type(cut, "field-diversity", "2");
+        cut.WaitForElement("[data-testid=add-sjc1]");
+        await cut.ClickAsync("[data-testid=add-sjc1]");
+        await cut.ClickAsync("[data-testid=add-ewr1]");
+        await TypeAsync(cut, "field-diversity", "2");
 
         cut.WaitForAssertion(() => Assert.Contains("Placement if submitted now: 7 in sjc1, 18 in ewr1", cut.Find("[data-testid=placement-preview]").TextContent, StringComparison.Ordinal));
         Assert.Equal("7", cut.Find("[data-testid=available-sjc1]").TextContent);
@@ -136,11 +131,13 @@ public sealed class BatchComponentsTests : MudBunitContext
         await using var data = await ServicesAsync();
         var cut = RenderWithProviders<BatchWizardPage>();
         cut.WaitForElement("[data-testid=wizard-next]");
-        Next(Next(cut));
-        cut.WaitForElement("[data-testid=add-sjc1]").Click();
-        cut.Find("input[data-testid=field-any], [data-testid=field-any] input").Change(false);
-        Type(cut, "field-diversity", "2");
-        Next(cut);
+        await NextAsync(cut);
+        await NextAsync(cut);
+        cut.WaitForElement("[data-testid=add-sjc1]");
+        await cut.ClickAsync("[data-testid=add-sjc1]");
+        await cut.ChangeAsync("input[data-testid=field-any], [data-testid=field-any] input", false);
+        await TypeAsync(cut, "field-diversity", "2");
+        await NextAsync(cut);
 
         cut.WaitForAssertion(() => Assert.Contains("facility_diversity_level 2 is larger than the 1 facility listed.", cut.Markup, StringComparison.Ordinal));
         Assert.Empty(cut.FindAll("[data-testid=curl-command]"));

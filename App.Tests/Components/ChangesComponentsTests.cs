@@ -228,7 +228,7 @@ public sealed class ChangesComponentsTests : MudBunitContext
         var cut = RenderWithProviders<ChangesPage>();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
         Assert.Empty(cut.FindAll("tr.selected-change"));
-        cut.FindAll("tbody tr").Single(r => r.QuerySelector("[data-testid=change-component]")!.TextContent == "billing").Click();
+        await cut.ClickAsync(() => cut.FindAll("tbody tr").Single(r => r.QuerySelector("[data-testid=change-component]")!.TextContent == "billing"));
 
         Assert.Equal($"change={billing.Change.Id}", new Uri(navigation.Uri).Query.TrimStart('?'));
         var selected = Render<ChangesPage>();

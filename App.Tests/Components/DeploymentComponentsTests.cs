@@ -53,7 +53,7 @@ public sealed class DeploymentComponentsTests : MudBunitContext
         WaitForLive(cut, data.Clock, () => Assert.Contains("needs promotion", cut.Find("[data-testid=deployment-waiting]").TextContent));
         Assert.Equal("healthy", cut.Find("[data-testid=alloc-row][data-canary=true]").GetAttribute("data-health"));
 
-        await cut.Find("[data-testid=promote]").ClickAsync(new());
+        await cut.ClickAsync("[data-testid=promote]");
         cut.WaitForAssertion(() => Assert.Equal(DeploymentDescriptions.Running, cut.Find("[data-testid=deployment-description]").TextContent));
         await CanaryEngineTests.SettleAsync(data, id);
         data.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -73,7 +73,7 @@ public sealed class DeploymentComponentsTests : MudBunitContext
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=mark-healthy]")));
         Assert.Equal("Fail and revert to v0", cut.Find("[data-testid=fail]").TextContent.Trim());
 
-        await cut.Find("[data-testid=mark-healthy]").ClickAsync(new());
+        await cut.ClickAsync("[data-testid=mark-healthy]");
         cut.WaitForAssertion(() => Assert.Equal("healthy", cut.Find("[data-testid=alloc-row]").GetAttribute("data-health")));
         // The first version's group checks health itself: no buttons there.
         var checks = Render<DeploymentDetailPage>(p => p.Add(x => x.Id, first.DeploymentId!));

@@ -42,25 +42,25 @@ public sealed class RolloutComponentsTests : MudBunitContext
 
         var cut = RenderWithProviders<RolloutWizardPage>();
         cut.WaitForElement("[data-testid=rollout-wizard]");
-        cut.Find("input[data-testid=field-name], [data-testid=field-name] input").Input("canary");
-        cut.Find("[data-testid=wizard-next]").Click();
+        await TypeAsync(cut, "field-name", "canary");
+        await cut.ClickAsync("[data-testid=wizard-next]");
         cut.WaitForElement("[data-testid=target-count]");
         Assert.Contains("3 devices match, 3 of them with a compatible artifact", cut.Find("[data-testid=target-count]").TextContent);
-        cut.Find("[data-testid=wizard-next]").Click();
+        await cut.ClickAsync("[data-testid=wizard-next]");
 
         // The default first phase is 10 %: of 3 devices that is 0.3, so 0, and the service says so.
         cut.WaitForAssertion(() => Assert.Equal("phase 1: 10 % of 3 devices rounds down to 0 devices; choose a larger batch_size",
             cut.Find("[data-testid=phase-error]").TextContent.Trim()));
 
-        cut.FindAll("input[data-testid=field-percent], [data-testid=field-percent] input")[0].Input("34");
+        await cut.InputAsync(() => cut.FindAll("input[data-testid=field-percent], [data-testid=field-percent] input")[0], "34");
         cut.WaitForAssertion(() =>
         {
             var previews = cut.FindAll("[data-testid=phase-preview]").Select(p => p.TextContent.Trim()).ToList();
             Assert.Equal(["34 % of 3 = 1.02 → 1 device", "the rest → 2 devices"], previews);
             Assert.Empty(cut.FindAll("[data-testid=phase-error]"));
         });
-        cut.Find("[data-testid=wizard-next]").Click();
-        cut.Find("[data-testid=wizard-next]").Click();
+        await cut.ClickAsync("[data-testid=wizard-next]");
+        await cut.ClickAsync("[data-testid=wizard-next]");
         cut.WaitForAssertion(() => Assert.Contains("\"batch_size\": 34", cut.Find("[data-testid=api-request]").TextContent));
         Assert.Contains("\"all_devices\": true", cut.Find("[data-testid=api-request]").TextContent);
     }
@@ -116,12 +116,9 @@ public sealed class RolloutComponentsTests : MudBunitContext
     private static AngleSharp.Dom.IElement Input(IRenderedComponent<Microsoft.AspNetCore.Components.IComponent> cut, string testId) =>
         cut.Find($"input[data-testid={testId}], [data-testid={testId}] input");
 
-    /// <summary>
-    /// Types into an input, finding it and raising the event in one turn of the renderer: the preview renders as
-    /// its answer arrives, and an element found before such a render carries a handler id the render replaced.
-    /// </summary>
+    /// <summary>Types into an input through the renderer's dispatcher: the preview renders as its answer arrives (see <see cref="RendererActions"/>).</summary>
     private static Task TypeAsync(IRenderedComponent<Microsoft.AspNetCore.Components.IComponent> cut, string testId, string value) =>
-        cut.InvokeAsync(() => Input(cut, testId).Input(value));
+        cut.InputAsync(() => Input(cut, testId), value);
 
     [Fact]
     public async Task FiltersPage_PreviewsAsYouType_ShowsTheApisErrorsInTheForm_SavesAndDeletes()
@@ -184,7 +181,7 @@ public sealed class RolloutComponentsTests : MudBunitContext
         var cut = RenderWithProviders<RolloutWizardPage>();
         cut.WaitForElement("[data-testid=rollout-wizard]", Patience);
         await TypeAsync(cut, "field-name", "targets");
-        cut.Find("[data-testid=wizard-next]").Click();
+        await cut.ClickAsync("[data-testid=wizard-next]");
         cut.WaitForElement("[data-testid=field-target-kind]", Patience);
 
         await cut.InvokeAsync(() => cut.FindComponent<MudRadioGroup<string>>().Instance.ValueChanged.InvokeAsync("filter"));

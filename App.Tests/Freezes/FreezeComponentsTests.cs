@@ -121,7 +121,9 @@ public sealed class FreezeComponentsTests : MudBunitContext
 
         Assert.Contains("Frozen by Code yellow until 2026-11-22 14:00 UTC", cut.Find("[data-testid=freeze-notice-active]").TextContent, StringComparison.Ordinal);
         await cut.InvokeAsync(() => cut.Find("input[data-testid=freeze-override], [data-testid=freeze-override] input").Change(true));
-        cut.WaitForElement("textarea[data-testid=freeze-override-reason], input[data-testid=freeze-override-reason]").Input("payments are down");
+        cut.WaitForElement("textarea[data-testid=freeze-override-reason], input[data-testid=freeze-override-reason]");
+        // Awaited: the assertion below reads what the field's handler hands over, not whatever it got to so far.
+        await cut.InputAsync("textarea[data-testid=freeze-override-reason], input[data-testid=freeze-override-reason]", "payments are down");
 
         Assert.Equal(new FreezeOverrideRequest("payments are down", "alice", IsAdmin: true), handed);
     }

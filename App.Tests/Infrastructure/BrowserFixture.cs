@@ -18,6 +18,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"Browser tests need Debian's Chromium at {ChromiumPath}: apt-get install -y chromium");
         ThreadPoolWatch.Start();
+        // Web-first assertions wait 5 s by default, actions 30 s (below): a render that lands after a query on a
+        // loaded 2-core machine is no less right for taking longer. A passing assertion returns when it holds.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

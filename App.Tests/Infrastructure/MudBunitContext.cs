@@ -17,6 +17,10 @@ public abstract class MudBunitContext : BunitContext
     protected MudBunitContext()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // bunit waits one second by default for a render to satisfy a WaitFor: a query and a render on a loaded
+        // 2-core machine running the suite (app hosts, Chromium) can take longer. A WaitFor that passes returns
+        // at the render that satisfies it, so only a failing test waits this long.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.ShowTransitionDuration = 0;

@@ -1,8 +1,10 @@
 using Dashboard.App.Tests.Infrastructure;
 using Dashboard.Data;
+using Dashboard.Data.Audit;
 using Dashboard.Data.Changes;
 using Dashboard.Data.Fleet;
 using Dashboard.Data.Rollouts;
+using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
 using Microsoft.EntityFrameworkCore;
 
@@ -210,6 +212,29 @@ public sealed class RolloutServiceTests : IAsyncLifetime
         Assert.Equal(RolloutStates.InProgress, resumed.State);
         Assert.NotNull(resumed.Phases.Single(p => p.Index == 1).StartedAt);
         Assert.NotNull(await Devices.NextAsync(ids[15], Provides(), Ct));
+    }
+
+    [Fact]
+    public async Task StatusReports_AreNotAttributedToTheFirstReportersActor_AfterIt()
+    {
+        var ids = (await DevicesAsync(2)).Order(StringComparer.Ordinal).ToList();
+        await ArtifactAsync("app-ctx", "demo-device");
+        var rollout = await Rollouts.CreateAsync(new RolloutRequest { Name = "r", ArtifactName = "app-ctx", DeviceIds = ids }, "test", Ct);
+        foreach (var id in ids) await Devices.NextAsync(id, Provides(), Ct);
+        var actors = new AmbientActorContext();
+        var seen = new List<string>();
+        // Subscribers run on the committing thread, in the report writer's execution context.
+        using var _ = _services.Get<ProgressNotifier>().Subscribe(SubjectKinds.Rollout, rollout.Id, signal => { lock (seen) seen.Add(actors.Current.Name); });
+
+        // The first report starts the writer's loop, as the device that sent it.
+        await Task.Run(async () =>
+        {
+            using var asDevice = AmbientActorContext.Begin(new Actor("first-device", ActorKinds.Token));
+            await Devices.ReportStatusAsync(ids[0], rollout.Id, "downloading", null, Ct);
+        }, Ct);
+        await Devices.ReportStatusAsync(ids[1], rollout.Id, "downloading", null, Ct);
+
+        Assert.Equal([Actor.System.Name, Actor.System.Name], seen);
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public sealed class TokenLifetimeTests(BrowserFixture browser) : IAsyncLifetime
     private async Task TrackedAsync(int count)
     {
         var connections = _app.Service<TokenConnections>();
-        for (var i = 0; connections.Count < count && i < 200; i++) await Task.Delay(25, Ct);
+        await Eventually.WaitUntilAsync(() => connections.Count >= count);
         Assert.Equal(count, connections.Count);
     }
 

@@ -1,3 +1,4 @@
+using Dashboard.Data;
 using Dashboard.Data.Attention;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
@@ -33,9 +34,11 @@ public sealed class SharedAttention : IDisposable
         _feed = new LiveFeed(OnChangedAsync, 1, clock, minInterval: MinInterval).Listen(timeline, e => Kinds.Contains(e.SubjectType));
         _feed.Own(progress.Subscribe(SubjectKinds.Rollout, null, _ => _feed.Signal(SubjectKinds.Rollout)));
         _feed.Own(progress.Subscribe(SubjectKinds.Deployment, null, _ => _feed.Signal(SubjectKinds.Deployment)));
-        _ticker = new PageTicker(service.Settings.Refresh, clock, () => { Refresh(); return Task.CompletedTask; });
-        _current = LoadAsync();
-        _feed.Start();
+        // Made for whichever circuit or request asks first, then serving every page: what it starts must
+        // not run as that first caller's person, under its activity, for the life of the process.
+        _ticker = Detached.Create(() => new PageTicker(service.Settings.Refresh, clock, () => { Refresh(); return Task.CompletedTask; }));
+        _current = Detached.Run(() => LoadAsync());
+        Detached.Create(_feed.Start);
     }
 
     /// <summary>The latest inbox (the first read waits for the first query).</summary>

@@ -85,7 +85,7 @@ internal sealed class ChangeWriter : IAsyncDisposable
             if (_loop is not null) return;
             // The loop outlives the request that happens to start it, and must not carry that request's
             // async-locals (its actor, its activity) into every later commit and timeline publication.
-            using (ExecutionContext.SuppressFlow()) _loop = Task.Run(RunAsync);
+            _loop = Detached.Run(RunAsync);
         }
     }
 

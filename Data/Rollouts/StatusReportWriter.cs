@@ -39,7 +39,9 @@ internal sealed class StatusReportWriter(IDbContextFactory<DashboardDbContext> d
     /// <summary>Stores the report; true when it moved the device to a final status (the rollout may be done).</summary>
     public async Task<bool> WriteAsync(Report report, CancellationToken ct)
     {
-        if (_loop is null) lock (_gate) _loop ??= Task.Run(RunAsync);
+        // Started by the first report, but it commits every device's reports after that one: it must not
+        // carry the first caller's async-locals (its actor, its activity) into their commits and notifications.
+        if (_loop is null) lock (_gate) _loop ??= Detached.Run(RunAsync);
         var request = new Request(report, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(request, ct);
         // Once queued it is committed even if the caller stops waiting: it may already be in a batch.

@@ -1,3 +1,4 @@
+using Dashboard.Data;
 using Dashboard.Data.Work;
 using Hangfire;
 using Hangfire.States;
@@ -43,7 +44,9 @@ public sealed class HangfireWorkScheduler(IBackgroundJobClient jobs, TimeProvide
             var jobId = jobs.Create(Job(item), new ScheduledState(delay));
             var pending = new Pending(jobId, runAtUtc);
             _pending[key] = pending;
-            pending.Timer = clock.CreateTimer(_ => Due(key, pending), null, Min(delay, LongestTimer), Timeout.InfiniteTimeSpan);
+            // The caller is usually a request that ends long before the timer fires (hours, for a later
+            // phase): the timer must neither keep its context alive nor move the job as that request.
+            pending.Timer = Detached.Create(() => clock.CreateTimer(_ => Due(key, pending), null, Min(delay, LongestTimer), Timeout.InfiniteTimeSpan));
         }
     }
 

@@ -246,6 +246,72 @@ async Task<string> PerBatchAsync(IEnumerable<(IPage Page, ICDPSession Cdp, Dicti
     return string.Create(inv, $"{batches} DOM updates (MutationObserver callbacks); main thread per update {task * 1000 / batches:0.0} ms (script {script * 1000 / batches:0.0}, style {style * 1000 / batches:0.0}, layout {layout * 1000 / batches:0.0}, the rest paint and other work); main thread in all {task:0.0} s");
 }
 
+// The whole machine from /proc/stat (ticks): busy, idle and steal (time the hypervisor gave this VM's
+// vCPUs to someone else), to tell a run slowed by its own work from one slowed by the host.
+static (long Busy, long Idle, long Steal) Machine()
+{
+    var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(long.Parse).ToArray();
+    return (f[0] + f[1] + f[2] + f[5] + f[6], f[3] + f[4], f[7]);
+}
+
+// CPU ticks of every process on the machine by name (Chromium's by --type, dotnet's by its dll), so a
+// run's busy share can be split into the app, the browser, the driver and anyone else's work.
+static Dictionary<string, long> ProcessTicks()
+{
+    var result = new Dictionary<string, long>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+        try
+        {
+            var stat = File.ReadAllText($"{dir}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var argv = File.ReadAllText($"{dir}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+            if (argv.FirstOrDefault(a => a.StartsWith("--type=", StringComparison.Ordinal)) is { } type) name = $"chromium {type[7..]}";
+            else if (name.Contains("chrom", StringComparison.Ordinal)) name = "chromium browser";
+            else if (argv.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal)) is { } dll) name = Path.GetFileName(dll);
+            result[name] = result.GetValueOrDefault(name) + ticks;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException) { }
+    }
+    return result;
+}
+
+static string TopProcesses(Dictionary<string, long> before, Dictionary<string, long> after, double seconds) =>
+    string.Join(", ", after.Select(kv => (kv.Key, Ticks: kv.Value - before.GetValueOrDefault(kv.Key)))
+        .Where(x => x.Ticks > 0).OrderByDescending(x => x.Ticks).Take(9)
+        .Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Key} {x.Ticks / 100.0 / seconds:0.00}")));
+
+// Chromium's renderer processes and the pages they carry: several pages in one renderer share one main thread.
+static string Renderers()
+{
+    var count = 0;
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        try { if (File.ReadAllText($"{dir}/cmdline").Contains("--type=renderer", StringComparison.Ordinal)) count++; }
+        catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+    return $"{count} renderer processes";
+}
+
+// The machine's busy share (incl. steal) each second until the task ends: is a slow run short of CPU, or waiting?
+static async Task<List<double>> SampleMachineAsync(Task until)
+{
+    var result = new List<double>();
+    var last = Machine();
+    while (!until.IsCompleted)
+    {
+        await Task.WhenAny(until, Task.Delay(1000));
+        var now = Machine();
+        var ticks = (double)(now.Busy + now.Idle + now.Steal - last.Busy - last.Idle - last.Steal);
+        if (ticks > 0) result.Add(100 * (now.Busy + now.Steal - last.Busy - last.Steal) / ticks);
+        last = now;
+    }
+    return result;
+}
+
 string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[..3].Aggregate((a, b) => a + " " + b);
 
 async Task<long> GcAsync()
@@ -270,14 +336,17 @@ async Task TimelineAsync(int count, int rate, int seconds)
         await page.EvaluateAsync("() => window.__batches = 0");
         perf.Add((page, cdp, await MetricsAsync(cdp)));
     }
-    var (server0, browser0) = (Proc(appPid), BrowserTree());
+    var (server0, browser0, machine0, processes0) = (Proc(appPid), BrowserTree(), Machine(), ProcessTicks());
     var offset = (int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100_000) * 10_000;
     var sending = SendAsync(rate, seconds, offset);
+    var perSecond = SampleMachineAsync(sending);
     // What a person sees mid-burst: the first timeline page and, when asked, a Changes page in the same browser.
     if (Environment.GetEnvironmentVariable("BENCH_SHOTS") == "1") await ShotsAsync(context, pages[0], seconds);
     var (sent, took) = await sending;
+    var busyPerSecond = await perSecond;
+    var processesSending = ProcessTicks();
     await Task.Delay(3000);
-    var (server1, browser1) = (Proc(appPid), BrowserTree());
+    var (server1, browser1, machine1) = (Proc(appPid), BrowserTree(), Machine());
     var all = new List<double>();
     var everyOnEvery = true;
     var seenCounts = new List<int>();
@@ -309,6 +378,10 @@ async Task TimelineAsync(int count, int rate, int seconds)
     }
     Console.WriteLine(string.Create(inv, $"  server: CPU {(server1.CpuSeconds - server0.CpuSeconds) / wall:0.00} cores, RSS {server0.RssKiB / 1024} -> {server1.RssKiB / 1024} MiB"));
     Console.WriteLine(string.Create(inv, $"  browser: CPU {(browser1.CpuSeconds - browser0.CpuSeconds) / wall:0.00} cores, RSS {browser1.RssKiB / 1024} MiB; long tasks (>50 ms) {longCount} over all pages, {longTasks:0} ms"));
+    var ticks = (double)(machine1.Busy + machine1.Idle + machine1.Steal - machine0.Busy - machine0.Idle - machine0.Steal);
+    Console.WriteLine(string.Create(inv, $"  machine: busy {(machine1.Busy - machine0.Busy) / ticks:P0}, idle {(machine1.Idle - machine0.Idle) / ticks:P0}, steal {(machine1.Steal - machine0.Steal) / ticks:P1}; {Renderers()}"));
+    Console.WriteLine($"  machine busy per second while sending: {string.Join(" ", busyPerSecond.Select(b => b.ToString("0", inv)))} %");
+    Console.WriteLine($"  cores by process while sending: {TopProcesses(processes0, processesSending, took)}");
     Console.WriteLine($"  {await SplitAsync(pages, sent, offset)}");
     Console.WriteLine($"  browser, all pages: {await PerBatchAsync(perf)}");
     Console.WriteLine($"  machine load after: {Load()}");

@@ -78,6 +78,28 @@ public sealed class HangfireWorkSchedulerTests
         Assert.IsType<EnqueuedState>(Assert.Single(client.Created).State);
     }
 
+    private static readonly AsyncLocal<string?> CallerState = new();
+
+    [Fact]
+    public async Task Schedule_DoesNotCarryTheCallersAsyncLocals_IntoTheTimerThatMovesTheJob()
+    {
+        // The real clock: its timers run callbacks in the execution context they were created in (a fake
+        // clock runs them in the test's, which would hide this). The wait is for the callback, not for time.
+        var client = new RecordingJobClient();
+        using var scheduler = new HangfireWorkScheduler(client, TimeProvider.System);
+        var moved = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged = () => moved.TrySetResult(CallerState.Value);
+
+        // A request schedules the work (a rollout's next phase) and ends; the timer fires long after.
+        await Task.Run(() =>
+        {
+            CallerState.Value = "the request that scheduled it";
+            scheduler.Schedule(Item, DateTime.UtcNow.AddMilliseconds(50));
+        }, TestContext.Current.CancellationToken);
+
+        Assert.Null(await moved.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+    }
+
     private sealed class RecordingJobClient : IBackgroundJobClient
     {
         public List<(Job Job, IState State)> Created { get; } = [];
@@ -90,9 +112,12 @@ public sealed class HangfireWorkSchedulerTests
             return Created.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        public Action? StateChanged { get; set; }
+
         public bool ChangeState(string jobId, IState state, string expectedState)
         {
             StateChanges.Add((jobId, state, expectedState));
+            StateChanged?.Invoke();
             return true;
         }
     }
