@@ -40,6 +40,52 @@ public sealed class TokenServiceTests
         Assert.Null(await tokens.ValidateAsync(created.Secret, ct));
     }
 
+    [Fact]
+    public async Task Forget_DropsCachedValidations_SoARevocationOnAnotherNodeAppliesAtOnce()
+    {
+        await using var services = await DataServices.MigratedAsync();
+        var tokens = services.Get<TokenService>();
+        var ct = TestContext.Current.CancellationToken;
+        var created = await tokens.CreateAsync("ci", [ApiScopes.Read], null, ct: ct);
+        Assert.NotNull(await tokens.ValidateAsync(created.Secret, ct));
+        Assert.True(await tokens.IsActiveAsync(created.Token.Id, ct));
+
+        // Another node revokes it: the row changes, and this node's caches have not heard.
+        await using (var db = services.CreateDb())
+        {
+            var row = await db.ApiTokens.SingleAsync(t => t.Id == created.Token.Id, ct);
+            row.RevokedAt = DateTime.UtcNow;
+            await db.SaveChangesAsync(ct);
+        }
+        Assert.NotNull(await tokens.ValidateAsync(created.Secret, ct));
+
+        tokens.Forget(created.Token.Id);
+
+        Assert.Null(await tokens.ValidateAsync(created.Secret, ct));
+        Assert.False(await tokens.IsActiveAsync(created.Token.Id, ct));
+    }
+
+    [Fact]
+    public async Task RevokeAndNamespaceChange_TellTheClusterRelay_AfterTheirCommit()
+    {
+        await using var services = await DataServices.MigratedAsync();
+        var tokens = services.Get<TokenService>();
+        var ct = TestContext.Current.CancellationToken;
+        var created = await tokens.CreateAsync("ci", [ApiScopes.Read], null, ct: ct);
+        var heard = new List<(int Id, bool Revoked)>();
+        tokens.Changed += id =>
+        {
+            using var db = services.CreateDb();
+            heard.Add((id, db.ApiTokens.Single(t => t.Id == id).RevokedAt is not null));
+        };
+
+        await tokens.SetNamespacesAsync(created.Token.Id, ["prod"], ct);
+        await tokens.RevokeAsync(created.Token.Id, ct);
+        await tokens.RevokeAsync(created.Token.Id, ct);
+
+        Assert.Equal([(created.Token.Id, false), (created.Token.Id, true)], heard);
+    }
+
     [Theory]
     [InlineData("", "read", "name")]
     [InlineData("ok", "", "scopes")]

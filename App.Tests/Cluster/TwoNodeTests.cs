@@ -84,6 +84,27 @@ public sealed partial class TwoNodeTests(TwoNodes nodes, BrowserFixture browser)
     }
 
     [Fact]
+    public async Task TokenRevokedOnA_IsRefusedOnB_LongBeforeBsCacheExpires()
+    {
+        SkipWithoutPostgres();
+        var created = await A.Service<TokenService>().CreateAsync($"revoked-{Guid.NewGuid():N}"[..16], [ApiScopes.Read], "admin", ct: Ct);
+        using var client = B.ApiClient(token: created.Secret);
+        // Cached on B now, for 30 s.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/timeline", Ct)).StatusCode);
+
+        var clock = Stopwatch.StartNew();
+        await A.Service<TokenService>().RevokeAsync(created.Token.Id, Ct);
+        var status = HttpStatusCode.OK;
+        while (clock.Elapsed < TimeSpan.FromSeconds(15) && (status = (await client.GetAsync("/api/timeline", Ct)).StatusCode) == HttpStatusCode.OK)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        TestContext.Current.SendDiagnosticMessage($"Revoked on A, refused on B after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
     public async Task ProgressSignalledOnA_ReachesSubscribersOnB()
     {
         SkipWithoutPostgres();

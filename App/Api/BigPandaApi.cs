@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dashboard.App.Auth;
 using Dashboard.Data;
 using Dashboard.Data.Auth;
@@ -76,15 +77,17 @@ public static class BigPandaApi
     {
         using var body = await ReadBodyAsync(http.Request);
         var result = await handle(body.RootElement);
-        return Results.Json(new
-        {
-            status = "created",
-            result = result.Code,
-            message = result.Message,
-            id = result.Change.Id,
-            change_status = result.Change.Status,
-        }, statusCode: StatusCodes.Status201Created);
+        return Results.Json(new Created("created", result.Code, result.Message, result.Change.Id, result.Change.Status),
+            BigPandaJson.Default.Created, statusCode: StatusCodes.Status201Created);
     }
+
+    /// <summary>The answer to an accepted event; serialised by generated code, once per event on the ingest path.</summary>
+    internal sealed record Created(
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("result")] string Result,
+        [property: JsonPropertyName("message")] string Message,
+        [property: JsonPropertyName("id")] Guid Id,
+        [property: JsonPropertyName("change_status")] string ChangeStatus);
 
     private static async Task<JsonDocument> ReadBodyAsync(HttpRequest request)
     {
@@ -218,3 +221,8 @@ public sealed class BigPandaErrorFormat : IApiErrorFormat
         return context.Response.WriteAsJsonAsync(new { status = "failure", error = message, field });
     }
 }
+
+/// <summary>BigPanda's bodies with generated serialisers, in the web defaults the app's JSON answers use.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(BigPandaApi.Created))]
+internal sealed partial class BigPandaJson : JsonSerializerContext;

@@ -27,21 +27,39 @@ public sealed class ApiTokenHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var secret = ReadSecret(Request);
-        if (secret is null) return AuthenticateResult.NoResult();
+        if (Presented(Context) is not { } presented) return AuthenticateResult.NoResult();
+        if (!TokenService.IsPlausibleSecret(presented.Secret)) return AuthenticateResult.Fail("The API token is not valid.");
 
-        var identity = await tokens.ValidateAsync(secret, Context.RequestAborted);
+        var identity = await tokens.ValidateHashAsync(presented.Hash, Context.RequestAborted);
         if (identity is null) return AuthenticateResult.Fail("The API token is not valid.");
 
-        var claims = new List<Claim>
-        {
-            new(ClaimTypes.NameIdentifier, "token:" + identity.Id),
-            new(ClaimTypes.Name, "token:" + identity.Name),
-        };
-        claims.AddRange(identity.Scopes.Select(s => new Claim(AuthExtensions.ScopeClaim, s)));
-        claims.AddRange((identity.Namespaces ?? []).Select(n => new Claim(NamespaceClaim, n)));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        // Claims made with their subject are added as they are; made without, ClaimsIdentity copies each one.
+        var claims = new ClaimsIdentity(SchemeName);
+        Add(claims, ClaimTypes.NameIdentifier, "token:" + identity.Id);
+        Add(claims, ClaimTypes.Name, "token:" + identity.Name);
+        foreach (var scope in identity.Scopes) Add(claims, AuthExtensions.ScopeClaim, scope);
+        foreach (var ns in identity.Namespaces ?? []) Add(claims, NamespaceClaim, ns);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(claims), SchemeName));
+
+        static void Add(ClaimsIdentity identity, string type, string value) =>
+            identity.AddClaim(new Claim(type, value, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
+    }
+
+    private static readonly object PresentedKey = new();
+
+    /// <summary>The credential a request presents, with its hash.</summary>
+    internal sealed record PresentedToken(string Secret, string Hash);
+
+    /// <summary>
+    /// The request's credential and its SHA-256, worked out once per request: the rate limiter keys its
+    /// buckets by the hash and authentication looks the token up by it. Null when no credential was sent.
+    /// </summary>
+    internal static PresentedToken? Presented(HttpContext context)
+    {
+        if (context.Items.TryGetValue(PresentedKey, out var known)) return (PresentedToken?)known;
+        var presented = ReadSecret(context.Request) is { } secret ? new PresentedToken(secret, TokenService.HashSecret(secret)) : null;
+        context.Items[PresentedKey] = presented;
+        return presented;
     }
 
     internal static string? ReadSecret(HttpRequest request)

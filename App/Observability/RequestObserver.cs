@@ -26,7 +26,7 @@ public sealed class RequestObserver(DashboardMetrics metrics, ILogger<RequestObs
         var endpoint = context.GetEndpoint() as RouteEndpoint;
         var format = ApiErrors.FormatFor(context);
         var requestId = format?.RequestId(context) ?? context.TraceIdentifier;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = requestId });
+        using var scope = logger.BeginScope(new RequestScope(requestId));
         using var blocking = IsBlockingQuery(context, format) ? metrics.BlockingQueryOpened() : null;
 
         if (endpoint is not null && Accepted.TryGetValue((context.Request.Method, Normalize(endpoint.RoutePattern)), out var count))
@@ -46,5 +46,27 @@ public sealed class RequestObserver(DashboardMetrics metrics, ILogger<RequestObs
     private static bool IsBlockingQuery(HttpContext context, IApiErrorFormat? format) =>
         format is NomadErrorFormat && HttpMethods.IsGet(context.Request.Method) && context.Request.Query.ContainsKey("index");
 
-    private static string Normalize(RoutePattern pattern) => "/" + (pattern.RawText ?? "").Trim('/');
+    // Patterns are few and live as long as their endpoints; normalised once, not on every request.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RoutePattern, string> Normalized = new();
+
+    private static string Normalize(RoutePattern pattern) =>
+        Normalized.GetValue(pattern, static p => "/" + (p.RawText ?? "").Trim('/'));
+
+    /// <summary>The request's logging scope: one <c>RequestId</c> property, as structured loggers read scopes, and as text.</summary>
+    private sealed class RequestScope(string requestId) : IReadOnlyList<KeyValuePair<string, object>>
+    {
+        public KeyValuePair<string, object> this[int index] =>
+            index == 0 ? new("RequestId", requestId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public int Count => 1;
+
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "RequestId:" + requestId;
+    }
 }

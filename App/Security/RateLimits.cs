@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Dashboard.App.Api;
 using Dashboard.App.Auth;
-using Dashboard.Data.Auth;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Dashboard.App.Security;
@@ -92,7 +91,7 @@ public static class RateLimits
         {
             if (!path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)) continue;
             // Packet's paths are shared with pages (/batches, /batches/new): a page visit carries no API credential.
-            if (family == Packet && ApiTokenHandler.ReadSecret(context.Request) is null && ApiErrors.FormatFor(context) is null) return null;
+            if (family == Packet && ApiTokenHandler.Presented(context) is null && ApiErrors.FormatFor(context) is null) return null;
             return family;
         }
         return null;
@@ -109,16 +108,19 @@ public static class RateLimits
                 var settings = context.RequestServices.GetRequiredService<RateLimitSettings>();
                 var family = settings.Enabled ? FamilyOf(context) : null;
                 if (family is null) return RateLimitPartition.GetNoLimiter((string.Empty, string.Empty));
-                var secret = ApiTokenHandler.ReadSecret(context.Request);
-                var caller = secret is null ? "address " + context.Connection.RemoteIpAddress : TokenService.HashSecret(secret);
-                var limit = settings.For(family);
-                return RateLimitPartition.GetTokenBucketLimiter((family, caller), _ => new TokenBucketRateLimiterOptions
+                var caller = ApiTokenHandler.Presented(context)?.Hash ?? "address " + context.Connection.RemoteIpAddress;
+                // The factory runs once per bucket, not per request.
+                return RateLimitPartition.GetTokenBucketLimiter((family, caller), key =>
                 {
-                    TokenLimit = limit.Burst ?? limit.PermitsPerSecond,
-                    TokensPerPeriod = limit.PermitsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
+                    var limit = settings.For(key.Item1);
+                    return new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = limit.Burst ?? limit.PermitsPerSecond,
+                        TokensPerPeriod = limit.PermitsPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    };
                 });
             });
             options.OnRejected = (rejected, _) =>

@@ -22,6 +22,17 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
     private readonly ConcurrentDictionary<int, (bool Active, DateTime Until)> _activeCache = new();
     private const int MaxCachedUnknown = 10_000;
 
+    // Bumped whenever cached validations are dropped (a revocation, a changed policy, here or on another
+    // node): a lookup that read the database before the drop must not cache what it read after it.
+    private long _generation;
+
+    /// <summary>
+    /// After a token's revocation or policy change is committed here, with the token's id: the cluster relay
+    /// (<c>ClusterSignals</c>) tells the other nodes, which <see cref="Forget"/> it at once instead of after
+    /// their cache's <see cref="CacheFor"/>. See docs/decisions/0023-token-validation-on-the-request-path.md.
+    /// </summary>
+    public event Action<int>? Changed;
+
     public static string HashSecret(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
@@ -65,35 +76,75 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         return new CreatedToken(token, secret);
     }
 
-    public async Task<TokenIdentity?> ValidateAsync(string secret, CancellationToken ct = default)
-    {
-        if (string.IsNullOrWhiteSpace(secret) || secret.Length > 512) return null;
-        var hash = HashSecret(secret);
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (_cache.TryGetValue(hash, out var cached) && cached.Until > now) return cached.Identity;
+    /// <summary>Whether <paramref name="secret"/> could be a token at all; anything else is refused without a lookup.</summary>
+    public static bool IsPlausibleSecret(string? secret) => !string.IsNullOrWhiteSpace(secret) && secret.Length <= 512;
 
+    public Task<TokenIdentity?> ValidateAsync(string secret, CancellationToken ct = default) =>
+        IsPlausibleSecret(secret) ? ValidateHashAsync(HashSecret(secret), ct).AsTask() : Task.FromResult<TokenIdentity?>(null);
+
+    /// <summary>
+    /// <see cref="ValidateAsync"/> for a secret already hashed with <see cref="HashSecret"/> (and checked with
+    /// <see cref="IsPlausibleSecret"/>): the API request path hashes once for the rate limiter and for this.
+    /// A cached answer returns without allocating; only a miss reads the database.
+    /// </summary>
+    public ValueTask<TokenIdentity?> ValidateHashAsync(string hash, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return _cache.TryGetValue(hash, out var cached) && cached.Until > now
+            ? ValueTask.FromResult(cached.Identity)
+            : new ValueTask<TokenIdentity?>(LoadAsync(hash, now, ct));
+    }
+
+    private async Task<TokenIdentity?> LoadAsync(string hash, DateTime now, CancellationToken ct)
+    {
+        var generation = Interlocked.Read(ref _generation);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.SecretHash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct);
         var identity = token is null ? null : new TokenIdentity(token.Id, token.Name, token.Scopes, token.Namespaces);
         // A token that expires soon is cached only until it expires; unknown secrets are cached only
         // while the cache is small, so a flood of made-up tokens cannot grow it without bound.
         var until = token?.ExpiresAt is { } expires && expires < now + CacheFor ? expires : now + CacheFor;
-        if (identity is not null || _cache.Count < MaxCachedUnknown) _cache[hash] = (identity, until);
+        if ((identity is not null || _cache.Count < MaxCachedUnknown) && generation == Interlocked.Read(ref _generation)) _cache[hash] = (identity, until);
         return identity;
     }
 
     /// <summary>
+    /// Drops what this node cached about token <paramref name="id"/>: another node revoked it or changed its
+    /// policy, and its next request here reads the database again.
+    /// </summary>
+    public void Forget(int id)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var (hash, cached) in _cache)
+        {
+            if (cached.Identity?.Id == id) _cache.TryRemove(hash, out _);
+        }
+        _activeCache.TryRemove(id, out _);
+    }
+
+    // Called after the commit: this node forgets at once (a lookup already under way cannot re-cache what it
+    // read before), and the relay tells the others.
+    private void Committed(ApiToken token)
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.TryRemove(token.SecretHash, out _);
+        _activeCache.TryRemove(token.Id, out _);
+        Changed?.Invoke(token.Id);
+    }
+
+    /// <summary>
     /// Whether token <paramref name="id"/> still works (not revoked, not expired). Sessions derived
-    /// from a token (a kiosk screen's cookie) re-check with this, so revoking the token ends them
-    /// within <see cref="CacheFor"/> on every node.
+    /// from a token (a kiosk screen's cookie) re-check with this, so revoking the token ends them at
+    /// once on every node that heard of it (<see cref="Changed"/>), and within <see cref="CacheFor"/> on any other.
     /// </summary>
     public async Task<bool> IsActiveAsync(int id, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (_activeCache.TryGetValue(id, out var cached) && cached.Until > now) return cached.Active;
+        var generation = Interlocked.Read(ref _generation);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var active = await db.ApiTokens.AnyAsync(t => t.Id == id && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct);
-        _activeCache[id] = (active, now + CacheFor);
+        if (generation == Interlocked.Read(ref _generation)) _activeCache[id] = (active, now + CacheFor);
         return active;
     }
 
@@ -115,7 +166,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         audit.Add(db, AuditActions.TokenNamespaces, AuditTargets.Token, token.Name,
             $"Token {token.Name} ({token.Prefix}…) limited to {(policy is null ? "every namespace" : string.Join(", ", policy))}.");
         await db.SaveChangesAsync(ct);
-        _cache.TryRemove(token.SecretHash, out _);
+        Committed(token);
         return token;
     }
 
@@ -128,8 +179,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         token.RevokedAt = clock.GetUtcNow().UtcDateTime;
         audit.Add(db, AuditActions.TokenRevoke, AuditTargets.Token, token.Name, $"Token {token.Name} ({token.Prefix}…) revoked.");
         await db.SaveChangesAsync(ct);
-        _cache.TryRemove(token.SecretHash, out _);
-        _activeCache.TryRemove(id, out _);
+        Committed(token);
         return true;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
+using Dashboard.Data.Auth;
 using Dashboard.Data.Canaries;
 using Dashboard.Data.Timeline;
 using Dashboard.Data.Work;
@@ -27,6 +28,7 @@ public sealed class ClusterSignals(
     TimelineNotifier timeline,
     ProgressNotifier progress,
     CanaryIndexNotifier canaries,
+    TokenService tokens,
     IDbContextFactory<DashboardDbContext> dbFactory,
     ILogger<ClusterSignals> logger) : BackgroundService
 {
@@ -78,12 +80,14 @@ public sealed class ClusterSignals(
             if (!t_relaying) Send(new Signal { Node = NodeId, Progress = [[signal.Kind, signal.SubjectId]] });
         }));
         canaries.Written += OnCanaryWrite;
+        tokens.Changed += OnTokenChanged;
         try
         {
             await Task.WhenAll(SendLoopAsync(ct), ListenLoopAsync(ct), ReadEntriesLoopAsync(ct));
         }
         finally
         {
+            tokens.Changed -= OnTokenChanged;
             canaries.Written -= OnCanaryWrite;
             foreach (var relay in _relays) relay.Dispose();
         }
@@ -93,6 +97,9 @@ public sealed class ClusterSignals(
     {
         if (!t_relaying) Send(new Signal { Node = NodeId, Index = write.Index, Deployments = [.. write.DeploymentIds], Jobs = [.. write.JobKeys] });
     }
+
+    // A revoked token (or one whose policy changed) must stop working on every node, not only after their caches expire.
+    private void OnTokenChanged(int id) => Send(new Signal { Node = NodeId, Tokens = [id] });
 
     // Called on the committing thread: only hands off.
     private void Send(Signal signal)
@@ -144,6 +151,10 @@ public sealed class ClusterSignals(
         var progressSignals = signals.Where(s => s.Progress is not null).SelectMany(s => s.Progress!)
             .Select(p => (Kind: p[0], Id: p[1])).Distinct().Select(p => new[] { p.Kind, p.Id }).ToList();
         AddChunked(payloads, progressSignals, chunk => new Signal { Node = NodeId, Progress = chunk });
+
+        var tokenIds = signals.Where(s => s.Tokens is not null).SelectMany(s => s.Tokens!).Distinct().ToArray();
+        // Ids are at most 10 digits and a comma: 500 of them always fit.
+        foreach (var chunk in tokenIds.Chunk(500)) payloads.Add(JsonSerializer.Serialize(new Signal { Node = NodeId, Tokens = chunk }, Json));
 
         foreach (var write in signals.Where(s => s.Index is not null))
         {
@@ -210,6 +221,7 @@ public sealed class ClusterSignals(
         }
         if (signal is null || signal.Node == NodeId) return;
         if (signal.Entries is { Length: > 0 } ids) _remoteEntries.Writer.TryWrite(ids);
+        foreach (var token in signal.Tokens ?? []) tokens.Forget(token);
         t_relaying = true;
         try
         {
@@ -262,5 +274,6 @@ public sealed class ClusterSignals(
         [JsonPropertyName("i")] public long? Index { get; init; }
         [JsonPropertyName("d")] public string[]? Deployments { get; init; }
         [JsonPropertyName("j")] public string[]? Jobs { get; init; }
+        [JsonPropertyName("k")] public int[]? Tokens { get; init; }
     }
 }
