@@ -243,6 +243,23 @@ public sealed class BigPandaApiTests(AppFixture fixture)
     }
 
     [Theory]
+    [InlineData("/data/events/deployments/end", """{"component":"c","version":"1","hosts":["x"],"status":"exploded"}""", DashboardApp.BootstrapToken,
+        HttpStatusCode.BadRequest, """{"status":"failure","error":"'status' must be one of: success, failure.","field":"status"}""")]
+    [InlineData("/data/events/deployments/start", SeedStart, null,
+        HttpStatusCode.Unauthorized, """{"status":"failure","error":"Missing API token.","field":null}""")]
+    // Byte for byte: the quotes unescaped, as ASP.NET Core's relaxed encoder writes them, and an absent field as null.
+    public async Task ErrorBody_IsExactlyBigPandas(string path, string body, string? token, HttpStatusCode status, string expected)
+    {
+        using var client = fixture.App.ApiClient(token: token);
+
+        using var response = await client.PostAsync(path, Json(body), Ct);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal(expected, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("wrong-token")]
     public async Task MissingOrWrongToken_Returns401_InBigPandasFormat(string? token)

@@ -8,9 +8,18 @@ public abstract class BasePage(IPage page)
 {
     public IPage Page { get; } = page;
 
-    /// <summary>Waits until the Blazor circuit is connected, so clicks are not lost.</summary>
-    public Task WaitUntilInteractiveAsync() =>
-        Page.Locator("[data-testid=live-indicator]:has-text('live'), .mud-main-content[data-interactive]").First.WaitForAsync();
+    /// <summary>
+    /// Waits until the page the browser is at is interactive, so clicks are not lost: the interactive router's layout
+    /// marked with this page's path (the layout stays across an in-page navigation, and until the new page renders its
+    /// marker still names the page left), or, on a live page (an island in a static layout), its indicator saying live.
+    /// After a navigation, call it once the address is the new page's (<see cref="WaitForUrlAfterAsync"/>).
+    /// </summary>
+    public Task WaitUntilInteractiveAsync()
+    {
+        var path = new Uri(Page.Url).AbsolutePath.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        return Page.Locator($".mud-main-content[data-interactive=\"{path}\"], .mud-main-content:not([data-interactive]) [data-testid=live-indicator]:has-text('live')")
+            .First.WaitForAsync();
+    }
 
     public Task ScreenshotAsync(string name) =>
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Screenshots.PathFor(name), FullPage = true });

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Dashboard.App.Auth;
 using Dashboard.App.Realtime;
 using Dashboard.App.Tests.Browser;
 using Dashboard.App.Tests.Canaries;
@@ -102,6 +103,32 @@ public sealed partial class TwoNodeTests(TwoNodes nodes, BrowserFixture browser)
 
         TestContext.Current.SendDiagnosticMessage($"Revoked on A, refused on B after {clock.ElapsedMilliseconds} ms");
         Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
+    public async Task TokenRevokedOnA_ClosesItsHubConnectionOnB_AtOnce()
+    {
+        SkipWithoutPostgres();
+        var created = await A.Service<TokenService>().CreateAsync($"hub-{Guid.NewGuid():N}"[..12], [ApiScopes.Read], "admin", ct: Ct);
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(B.BaseAddress, TimelineHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(created.Secret))
+            .Build();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await connection.StartAsync(Ct);
+        await Eventually.WaitUntilAsync(() => B.Service<TokenConnections>().CountOf(created.Token.Id) == 1);
+
+        var clock = Stopwatch.StartNew();
+        await A.Service<TokenService>().RevokeAsync(created.Token.Id, Ct);
+        // B's sweep runs every 30 s on the real clock here: a close within 5 s is the signal's, 5 times in 6.
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), Ct);
+
+        TestContext.Current.SendDiagnosticMessage($"Revoked on A, B's hub connection closed after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(HubConnectionState.Disconnected, connection.State);
     }
 
     [Fact]

@@ -18,8 +18,8 @@ public sealed class ApiTokensPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<ApiTokens>();
 
-        cut.Find("input[data-testid=token-name]").Input("deploy-bot");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=token-create]").Click());
+        await cut.InputAsync("input[data-testid=token-name]", "deploy-bot");
+        await cut.ClickAsync("[data-testid=token-create]");
 
         var secret = cut.WaitForElement("[data-testid=token-secret]").TextContent.Trim();
         Assert.NotNull(await data.Get<TokenService>().ValidateAsync(secret, TestContext.Current.CancellationToken));
@@ -37,14 +37,14 @@ public sealed class ApiTokensPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<ApiTokens>();
 
-        cut.Find("input[data-testid=token-name]").Input("edge-bot");
-        cut.Find("input[data-testid=token-namespaces]").Input("edge/prod");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=token-create]").Click());
+        await cut.InputAsync("input[data-testid=token-name]", "edge-bot");
+        await cut.InputAsync("input[data-testid=token-namespaces]", "edge/prod");
+        await cut.ClickAsync("[data-testid=token-create]");
         cut.WaitForAssertion(() => Assert.Contains("is not a namespace", cut.Markup, StringComparison.Ordinal));
         Assert.Empty(await data.Get<TokenService>().ListAsync(TestContext.Current.CancellationToken));
 
-        cut.Find("input[data-testid=token-namespaces]").Input("edge, default:read");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=token-create]").Click());
+        await cut.InputAsync("input[data-testid=token-namespaces]", "edge, default:read");
+        await cut.ClickAsync("[data-testid=token-create]");
         cut.WaitForElement("[data-testid=token-secret]");
         var token = Assert.Single(await data.Get<TokenService>().ListAsync(TestContext.Current.CancellationToken));
         Assert.Equal(["edge", "default:read"], token.Namespaces);
@@ -61,7 +61,7 @@ public sealed class ApiTokensPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<ApiTokens>();
 
-        await cut.InvokeAsync(() => cut.FindAll("[data-testid=token-table] button").Single(b => b.TextContent.Contains("Revoke", StringComparison.Ordinal)).Click());
+        await cut.ClickAsync(() => cut.FindAll("[data-testid=token-table] button").Single(b => b.TextContent.Contains("Revoke", StringComparison.Ordinal)));
 
         cut.WaitForAssertion(() => Assert.Contains("revoked", cut.Find("[data-testid=token-table] tbody tr").TextContent, StringComparison.Ordinal));
         Assert.Null(await data.Get<TokenService>().ValidateAsync(created.Secret, TestContext.Current.CancellationToken));

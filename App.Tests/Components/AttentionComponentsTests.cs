@@ -114,7 +114,7 @@ public sealed class AttentionComponentsTests : MudBunitContext
         Assert.Contains("shares host h-1", row.TextContent, StringComparison.Ordinal);
         Assert.Contains("not marked", row.TextContent, StringComparison.Ordinal);
 
-        cut.Find("[data-testid=mark-match]").Click();
+        await cut.ClickAsync("[data-testid=mark-match]");
 
         cut.WaitForAssertion(() => Assert.Equal(SuspectVerdicts.Match, cut.Find("[data-testid=suspect]").GetAttribute("data-verdict")));
         Assert.Contains("alice", cut.Find("[data-testid=suspect-verdict]").TextContent, StringComparison.Ordinal);

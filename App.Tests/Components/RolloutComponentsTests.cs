@@ -148,12 +148,12 @@ public sealed class RolloutComponentsTests : MudBunitContext
         cut.WaitForAssertion(() => Assert.DoesNotContain("regular expression", cut.Find("[data-testid=term-row]").TextContent), Patience);
 
         // Saving without a name: the API's message at the name field, and nothing saved.
-        await cut.InvokeAsync(() => cut.Find("[data-testid=filter-save]").Click());
+        await cut.ClickAsync("[data-testid=filter-save]");
         cut.WaitForAssertion(() => Assert.Contains("name: cannot be blank", cut.Find("[data-testid=filter-builder]").TextContent), Patience);
         Assert.Empty(await data.Get<MenderInventoryService>().FiltersAsync(Ct));
 
         await TypeAsync(cut, "filter-name", "raspberries");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=filter-save]").Click());
+        await cut.ClickAsync("[data-testid=filter-save]");
         cut.WaitForAssertion(() => Assert.Equal("2", cut.Find("[data-testid=saved-filter] [data-testid=saved-filter-count]").TextContent), Patience);
         var saved = Assert.Single(await data.Get<MenderInventoryService>().FiltersAsync(Ct));
         Assert.Equal(new FilterTerm("inventory", "board", "$regex", "\"rasp\""), Assert.Single(saved.Terms));
@@ -161,10 +161,10 @@ public sealed class RolloutComponentsTests : MudBunitContext
         // The same name again is the API's conflict, shown at the name.
         await TypeAsync(cut, "filter-name", "raspberries");
         await ChooseAsync(cut, "term-operator", "$exists");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=filter-save]").Click());
+        await cut.ClickAsync("[data-testid=filter-save]");
         cut.WaitForAssertion(() => Assert.Contains("a filter named 'raspberries' already exists", cut.Find("[data-testid=filter-builder]").TextContent), Patience);
 
-        await cut.InvokeAsync(() => cut.Find("[data-testid=delete-filter]").Click());
+        await cut.ClickAsync("[data-testid=delete-filter]");
         cut.WaitForElement("[data-testid=no-filters]", Patience);
         Assert.Empty(await data.Get<MenderInventoryService>().FiltersAsync(Ct));
     }
@@ -185,12 +185,12 @@ public sealed class RolloutComponentsTests : MudBunitContext
         cut.WaitForElement("[data-testid=field-target-kind]", Patience);
 
         await cut.InvokeAsync(() => cut.FindComponent<MudRadioGroup<string>>().Instance.ValueChanged.InvokeAsync("filter"));
-        await cut.InvokeAsync(() => cut.Find("[data-testid=build-filter]").Click());
+        await cut.ClickAsync("[data-testid=build-filter]");
         await ChooseAsync(cut, "term-attribute", "inventory/board");
         await TypeAsync(cut, "term-value", "beaglebone");
         await TypeAsync(cut, "filter-name", "beagles");
         cut.WaitForAssertion(() => Assert.Equal("1 accepted device matches", cut.Find("[data-testid=filter-preview-count]").TextContent), Patience);
-        await cut.InvokeAsync(() => cut.Find("[data-testid=filter-save]").Click());
+        await cut.ClickAsync("[data-testid=filter-save]");
 
         // The new filter is the target at once: the builder closes and the count is the filter's.
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=filter-builder]")), Patience);

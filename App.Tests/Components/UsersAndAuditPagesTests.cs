@@ -25,15 +25,15 @@ public sealed class UsersAndAuditPagesTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<UsersPage>();
 
-        cut.Find("input[data-testid=user-name]").Input("olga");
-        cut.Find("input[data-testid=user-password]").Input("short");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=user-create]").Click());
+        await cut.InputAsync("input[data-testid=user-name]", "olga");
+        await cut.InputAsync("input[data-testid=user-password]", "short");
+        await cut.ClickAsync("[data-testid=user-create]");
 
         cut.WaitForAssertion(() => Assert.Contains($"needs at least {UserService.MinPasswordLength} characters", cut.Markup, StringComparison.Ordinal));
         Assert.Empty(await data.Get<UserService>().ListAsync(Ct));
 
-        cut.Find("input[data-testid=user-password]").Input("a-long-enough-password");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=user-create]").Click());
+        await cut.InputAsync("input[data-testid=user-password]", "a-long-enough-password");
+        await cut.ClickAsync("[data-testid=user-create]");
 
         cut.WaitForAssertion(() => Assert.Contains("operator", cut.Find("[data-testid=user-row-olga]").TextContent, StringComparison.Ordinal));
         Assert.Equal(Roles.Operator, Assert.Single(await data.Get<UserService>().ListAsync(Ct)).Role);
@@ -49,8 +49,8 @@ public sealed class UsersAndAuditPagesTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<UsersPage>();
 
-        await cut.InvokeAsync(() => cut.Find("[data-testid=user-row-olga] select").Change(Roles.Viewer));
-        await cut.InvokeAsync(() => cut.Find("[data-testid=user-row-olga] [data-testid=user-disable]").Click());
+        await cut.ChangeAsync("[data-testid=user-row-olga] select", Roles.Viewer);
+        await cut.ClickAsync("[data-testid=user-row-olga] [data-testid=user-disable]");
 
         cut.WaitForAssertion(() => Assert.StartsWith("disabled", cut.Find("[data-testid=user-row-olga] [data-testid=user-state]").TextContent, StringComparison.Ordinal));
         var olga = (await data.Get<UserService>().ListAsync(Ct)).Single(u => u.UserName == "olga");
@@ -69,9 +69,9 @@ public sealed class UsersAndAuditPagesTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<UsersPage>();
 
-        await cut.InvokeAsync(() => cut.Find("[data-testid=user-row-olga] [data-testid=user-reset]").Click());
-        cut.Find("input[data-testid=reset-password]").Input("tiny");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=reset-save]").Click());
+        await cut.ClickAsync("[data-testid=user-row-olga] [data-testid=user-reset]");
+        await cut.InputAsync("input[data-testid=reset-password]", "tiny");
+        await cut.ClickAsync("[data-testid=reset-save]");
 
         cut.WaitForAssertion(() => Assert.Contains("needs at least", cut.Find("[data-testid=reset-panel]").TextContent, StringComparison.Ordinal));
         Assert.NotNull(await data.Get<UserService>().VerifyAsync("olga", "a-long-enough-password", Ct));

@@ -22,10 +22,10 @@ public sealed class WebhooksPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<WebhooksPage>();
 
-        cut.Find("input[data-testid=webhook-name]").Input("ops");
-        cut.Find("input[data-testid=webhook-url]").Input("https://127.0.0.1:8443/hook");
-        cut.Find("input[data-testid=webhook-components]").Input("billing");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-create]").Click());
+        await cut.InputAsync("input[data-testid=webhook-name]", "ops");
+        await cut.InputAsync("input[data-testid=webhook-url]", "https://127.0.0.1:8443/hook");
+        await cut.InputAsync("input[data-testid=webhook-components]", "billing");
+        await cut.ClickAsync("[data-testid=webhook-create]");
 
         var secret = cut.WaitForElement("[data-testid=webhook-created-secret]").TextContent.Trim();
         var stored = Assert.Single(await data.Get<WebhookService>().ListAsync(Ct)).Webhook;
@@ -46,9 +46,9 @@ public sealed class WebhooksPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<WebhooksPage>();
 
-        cut.Find("input[data-testid=webhook-name]").Input("ops");
-        cut.Find("input[data-testid=webhook-url]").Input("gopher://127.0.0.1/hook");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-create]").Click());
+        await cut.InputAsync("input[data-testid=webhook-name]", "ops");
+        await cut.InputAsync("input[data-testid=webhook-url]", "gopher://127.0.0.1/hook");
+        await cut.ClickAsync("[data-testid=webhook-create]");
 
         cut.WaitForAssertion(() => Assert.Contains("http:// or https://", cut.Markup, StringComparison.Ordinal));
         Assert.Empty(await data.Get<WebhookService>().ListAsync(Ct));
@@ -63,9 +63,9 @@ public sealed class WebhooksPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<WebhooksPage>();
 
-        cut.Find("input[data-testid=webhook-name]").Input("metadata");
-        cut.Find("input[data-testid=webhook-url]").Input("http://169.254.169.254/latest/meta-data/");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-create]").Click());
+        await cut.InputAsync("input[data-testid=webhook-name]", "metadata");
+        await cut.InputAsync("input[data-testid=webhook-url]", "http://169.254.169.254/latest/meta-data/");
+        await cut.ClickAsync("[data-testid=webhook-create]");
 
         cut.WaitForAssertion(() => Assert.Contains("may only reach public addresses", cut.Markup, StringComparison.Ordinal));
         Assert.Empty(await data.Get<WebhookService>().ListAsync(Ct));
@@ -91,7 +91,7 @@ public sealed class WebhooksPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<WebhooksPage>();
 
-        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-log]").Click());
+        await cut.ClickAsync("[data-testid=webhook-log]");
 
         var row = cut.WaitForElement("[data-testid=webhook-deliveries] tbody tr");
         Assert.Contains("billing failed", row.TextContent, StringComparison.Ordinal);
@@ -120,9 +120,9 @@ public sealed class WebhooksPageTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin");
         var cut = RenderWithProviders<WebhooksPage>();
 
-        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-log]").Click());
+        await cut.ClickAsync("[data-testid=webhook-log]");
         cut.WaitForAssertion(() => Assert.Contains("cannot be decrypted", cut.Find("[data-testid=webhook-deliveries] tbody tr").TextContent, StringComparison.Ordinal));
-        await cut.InvokeAsync(() => cut.Find("[data-testid=webhook-rotate]").Click());
+        await cut.ClickAsync("[data-testid=webhook-rotate]");
 
         var alert = cut.WaitForElement("[data-testid=webhook-secret-alert]").TextContent;
         Assert.Contains("new signing secret", alert, StringComparison.Ordinal);

@@ -31,9 +31,9 @@ public sealed class FreezeComponentsTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin);
         var cut = RenderWithProviders<FreezesPage>();
 
-        cut.Find("input[data-testid=freeze-name]").Input("Weekend");
-        cut.Find("input[data-testid=freeze-components]").Input("billing, web");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=freeze-create]").Click());
+        await cut.InputAsync("input[data-testid=freeze-name]", "Weekend");
+        await cut.InputAsync("input[data-testid=freeze-components]", "billing, web");
+        await cut.ClickAsync("[data-testid=freeze-create]");
 
         var stored = Assert.Single(await data.Get<FreezeService>().ListAsync(Ct)).Freeze;
         Assert.Equal(("weekly", "Europe/Berlin", DayOfWeek.Friday, DayOfWeek.Monday, "admin"), (stored.Kind, stored.TimeZone, stored.StartDay, stored.EndDay, stored.CreatedBy));
@@ -51,14 +51,14 @@ public sealed class FreezeComponentsTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin);
         var cut = RenderWithProviders<FreezesPage>();
 
-        cut.Find("input[data-testid=freeze-name]").Input("Holidays");
-        await cut.InvokeAsync(() => cut.Find("input[data-testid=freeze-kind-once]").Click());
+        await cut.InputAsync("input[data-testid=freeze-name]", "Holidays");
+        await cut.ClickAsync("input[data-testid=freeze-kind-once]");
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("input[data-testid=freeze-starts-at]")));
-        cut.Find("input[data-testid=freeze-timezone]").Input("Europe/Berlin");
-        cut.Find("input[data-testid=freeze-starts-at]").Input("2026-12-24T18:00");
-        cut.Find("input[data-testid=freeze-ends-at]").Input("2026-12-27T08:00");
+        await cut.InputAsync("input[data-testid=freeze-timezone]", "Europe/Berlin");
+        await cut.InputAsync("input[data-testid=freeze-starts-at]", "2026-12-24T18:00");
+        await cut.InputAsync("input[data-testid=freeze-ends-at]", "2026-12-27T08:00");
         Assert.Contains("Start (Europe/Berlin)", cut.Markup, StringComparison.Ordinal);
-        await cut.InvokeAsync(() => cut.Find("[data-testid=freeze-create]").Click());
+        await cut.ClickAsync("[data-testid=freeze-create]");
 
         var stored = Assert.Single(await data.Get<FreezeService>().ListAsync(Ct)).Freeze;
         // Berlin is UTC+1 in December.
@@ -97,9 +97,9 @@ public sealed class FreezeComponentsTests : MudBunitContext
         AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin);
         var cut = RenderWithProviders<FreezesPage>();
 
-        cut.Find("input[data-testid=freeze-name]").Input("Typo");
-        cut.Find("input[data-testid=freeze-timezone]").Input("Europe/Berlni");
-        await cut.InvokeAsync(() => cut.Find("[data-testid=freeze-create]").Click());
+        await cut.InputAsync("input[data-testid=freeze-name]", "Typo");
+        await cut.InputAsync("input[data-testid=freeze-timezone]", "Europe/Berlni");
+        await cut.ClickAsync("[data-testid=freeze-create]");
 
         cut.WaitForAssertion(() => Assert.Contains("Unknown time zone 'Europe/Berlni'; use an IANA id such as Europe/Berlin or UTC.", cut.Find(".mud-input-helper-text.mud-input-error, .mud-input-error").TextContent, StringComparison.Ordinal));
         Assert.Empty(await data.Get<FreezeService>().ListAsync(Ct));
@@ -120,7 +120,7 @@ public sealed class FreezeComponentsTests : MudBunitContext
             .Add(n => n.OverrideChanged, (FreezeOverrideRequest? o) => handed = o));
 
         Assert.Contains("Frozen by Code yellow until 2026-11-22 14:00 UTC", cut.Find("[data-testid=freeze-notice-active]").TextContent, StringComparison.Ordinal);
-        await cut.InvokeAsync(() => cut.Find("input[data-testid=freeze-override], [data-testid=freeze-override] input").Change(true));
+        await cut.ChangeAsync("input[data-testid=freeze-override], [data-testid=freeze-override] input", true);
         cut.WaitForElement("textarea[data-testid=freeze-override-reason], input[data-testid=freeze-override-reason]");
         // Awaited: the assertion below reads what the field's handler hands over, not whatever it got to so far.
         await cut.InputAsync("textarea[data-testid=freeze-override-reason], input[data-testid=freeze-override-reason]", "payments are down");

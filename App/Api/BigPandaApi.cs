@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dashboard.App.Auth;
@@ -218,11 +219,21 @@ public sealed class BigPandaErrorFormat : IApiErrorFormat
     public Task WriteAsync(HttpContext context, int status, string message, string? field = null)
     {
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new { status = "failure", error = message, field });
+        return context.Response.WriteAsJsonAsync(new Failure("failure", message, field), BigPandaJson.Errors.Failure);
     }
+
+    internal sealed record Failure(string Status, string Error, string? Field);
 }
 
 /// <summary>BigPanda's bodies with generated serialisers, in the web defaults the app's JSON answers use.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(BigPandaApi.Created))]
-internal sealed partial class BigPandaJson : JsonSerializerContext;
+[JsonSerializable(typeof(BigPandaErrorFormat.Failure))]
+internal sealed partial class BigPandaJson : JsonSerializerContext
+{
+    /// <summary>
+    /// For error bodies: escaped as ASP.NET Core's own JSON answers are (relaxed, a body is never embedded in
+    /// HTML), so a message quoting a field (<c>'status'</c>) reads as it always has, not as <c>\u0027status\u0027</c>.
+    /// </summary>
+    public static BigPandaJson Errors { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -53,8 +53,8 @@ public static class KioskAuth
             : null;
 
     /// <summary>
-    /// Every request with a kiosk cookie re-checks the token it came from (cached for 30 s), so
-    /// revoking or expiring the token signs the screen out within a minute instead of a year.
+    /// Every request with a kiosk cookie re-checks the token it came from (cached for 30 s, dropped on a
+    /// revocation), so revoking or expiring the token signs the screen out instead of a year later.
     /// </summary>
     private static async Task RejectRevokedKioskAsync(CookieValidatePrincipalContext context)
     {

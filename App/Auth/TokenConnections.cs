@@ -8,15 +8,31 @@ namespace Dashboard.App.Auth;
 /// Open SignalR connections (the timeline hub, and the Blazor circuits of kiosk screens) that were
 /// authenticated with an API token or a cookie derived from one. Authentication runs once, when a
 /// connection opens; without this a revoked token's connection would live as long as its socket.
+/// A revocation here or on another node (<see cref="TokenService.Dropped"/>) closes the token's
+/// connections at once; the sweep every <see cref="SweepInterval"/> catches what a lost signal or an
+/// expiry left open. Both ask the one question, <see cref="TokenService.IsActiveAsync"/>.
 /// </summary>
-public sealed class TokenConnections(TokenService tokens, ILogger<TokenConnections> logger)
+public sealed class TokenConnections : IDisposable
 {
-    /// <summary>How often open connections re-check their tokens; with the token cache's 30 s, revocation ends them within a minute.</summary>
+    /// <summary>How often open connections re-check their tokens, for expiries and revocations whose signal was lost.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, (int TokenId, HubCallerContext Context)> _open = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TokenService _tokens;
+    private readonly ILogger<TokenConnections> _logger;
+
+    public TokenConnections(TokenService tokens, ILogger<TokenConnections> logger)
+    {
+        _tokens = tokens;
+        _logger = logger;
+        _tokens.Dropped += OnDropped;
+    }
 
     public int Count => _open.Count;
+
+    /// <summary>How many open connections carry token <paramref name="tokenId"/>.</summary>
+    internal int CountOf(int tokenId) => _open.Values.Count(c => c.TokenId == tokenId);
 
     internal void Opened(HubCallerContext context)
     {
@@ -29,18 +45,48 @@ public sealed class TokenConnections(TokenService tokens, ILogger<TokenConnectio
     public async Task<int> SweepAsync(CancellationToken ct)
     {
         var aborted = 0;
-        foreach (var group in _open.Values.GroupBy(c => c.TokenId))
-        {
-            if (await tokens.IsActiveAsync(group.Key, ct)) continue;
-            foreach (var (_, context) in group)
-            {
-                context.Abort();
-                _open.TryRemove(context.ConnectionId, out _);
-                aborted++;
-            }
-            logger.LogInformation("Closed {Count} connection(s) of revoked or expired API token {TokenId}.", group.Count(), group.Key);
-        }
+        foreach (var tokenId in _open.Values.Select(c => c.TokenId).Distinct().ToList()) aborted += await CloseIfInactiveAsync(tokenId, ct);
         return aborted;
+    }
+
+    private async Task<int> CloseIfInactiveAsync(int tokenId, CancellationToken ct)
+    {
+        if (await _tokens.IsActiveAsync(tokenId, ct)) return 0;
+        var aborted = 0;
+        foreach (var (connectionId, open) in _open)
+        {
+            // The sweep and a signal may both find the connection: only the one that removes it aborts it.
+            if (open.TokenId != tokenId || !_open.TryRemove(connectionId, out _)) continue;
+            open.Context.Abort();
+            aborted++;
+        }
+        if (aborted > 0) _logger.LogInformation("Closed {Count} connection(s) of revoked or expired API token {TokenId}.", aborted, tokenId);
+        return aborted;
+    }
+
+    // Raised on the revoking request's thread, or on the cluster relay's listening connection: hand off at once.
+    private void OnDropped(int tokenId)
+    {
+        if (CountOf(tokenId) == 0) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await CloseIfInactiveAsync(tokenId, _stopping.Token);
+            }
+            catch (Exception ex)
+            {
+                // Stopping: nothing to close any more. Otherwise the sweep tries again.
+                if (!_stopping.IsCancellationRequested) _logger.LogWarning(ex, "Re-checking API token {TokenId} for its open connections failed.", tokenId);
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        _tokens.Dropped -= OnDropped;
+        _stopping.Cancel();
+        _stopping.Dispose();
     }
 }
 

@@ -33,6 +33,14 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
     /// </summary>
     public event Action<int>? Changed;
 
+    /// <summary>
+    /// After this node dropped what it cached about a token, with the token's id: its own revocation or policy
+    /// change (<see cref="Changed"/>) or another node's, relayed (<see cref="Forget"/>). What lives longer than a
+    /// request on the token's word (an open hub connection) re-checks it now. Raised on the committing or the
+    /// relaying thread: handlers only hand off.
+    /// </summary>
+    public event Action<int>? Dropped;
+
     public static string HashSecret(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
@@ -120,6 +128,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
             if (cached.Identity?.Id == id) _cache.TryRemove(hash, out _);
         }
         _activeCache.TryRemove(id, out _);
+        Dropped?.Invoke(id);
     }
 
     // Called after the commit: this node forgets at once (a lookup already under way cannot re-cache what it
@@ -130,6 +139,7 @@ public sealed class TokenService(IDbContextFactory<DashboardDbContext> dbFactory
         _cache.TryRemove(token.SecretHash, out _);
         _activeCache.TryRemove(token.Id, out _);
         Changed?.Invoke(token.Id);
+        Dropped?.Invoke(token.Id);
     }
 
     /// <summary>
