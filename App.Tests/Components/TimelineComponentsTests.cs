@@ -133,11 +133,19 @@ public sealed class TimelineComponentsTests : MudBunitContext
         // Nothing disappears silently: the 950 older entries of the burst and the 10 stored ones are counted.
         Assert.Equal("960", cut.Find("[data-testid=more-rows]").GetAttribute("data-hidden"));
 
-        // The next few entries draw only themselves; the rows already on screen are not built again.
+        // The burst is one block; the stored rows' block left whole, since the burst alone fills the page.
+        Assert.Single(cut.FindAll(".tl-block"));
+
+        // The next few entries draw only themselves, as a new block above the burst's; the rows already
+        // on screen are not built again, and the burst's block stays (a block leaves only whole).
         data.Clock.Advance(TimeSpan.FromSeconds(1));
         notifier.Publish([Entry(3001, "after 1"), Entry(3002, "after 2")]);
         cut.WaitForAssertion(() => Assert.Equal("after 2", cut.FindAll("[data-testid=entry-title]")[0].TextContent));
         Assert.Equal(12 + TimelinePage.PageSize, rows.Built);
-        Assert.Equal("962", cut.Find("[data-testid=more-rows]").GetAttribute("data-hidden"));
+        var blocks = cut.FindAll(".tl-block");
+        Assert.Equal(2, blocks.Count);
+        Assert.Equal(2, blocks[0].QuerySelectorAll("[data-testid=timeline-entry]").Length);
+        Assert.Equal(2 + TimelinePage.PageSize, cut.FindAll("[data-testid=timeline-entry]").Count);
+        Assert.Equal("960", cut.Find("[data-testid=more-rows]").GetAttribute("data-hidden"));
     }
 }
