@@ -10,7 +10,7 @@ using Dashboard.Jobs;
 using Hangfire;
 using MudBlazor.Services;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = DashboardBuilder.Create(args);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
 {
     builder.WebHost.UseUrls("http://localhost:5000");
