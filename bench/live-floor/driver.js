@@ -35,6 +35,20 @@ const send = id => {
   return request({ port, path: '/event' }, String(id));
 };
 
+
+// TRACE=path: a Chromium trace of the whole browser while sending (the categories bench/live's trace scenario uses).
+async function traced(browser, path, work) {
+  const cdp = await browser.newBrowserCDPSession();
+  const done = new Promise(r => cdp.on('Tracing.tracingComplete', e => r(e.stream)));
+  await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: ['devtools.timeline', 'blink', 'cc', 'viz', 'toplevel', 'v8', 'disabled-by-default-devtools.timeline'] } });
+  const result = await work();
+  await new Promise(r => setTimeout(r, 1000));
+  await cdp.send('Tracing.end');
+  const stream = await done; const fs = require('fs'); const out = fs.openSync(path, 'w');
+  for (;;) { const c = await cdp.send('IO.read', { handle: stream, size: 1 << 20 }); fs.writeSync(out, c.base64Encoded ? Buffer.from(c.data, 'base64') : c.data); if (c.eof) break; }
+  fs.closeSync(out); await cdp.send('IO.close', { handle: stream }); await cdp.detach();
+  return result;
+}
 (async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'] });
@@ -48,13 +62,17 @@ const send = id => {
     open.push(page);
   }
   await new Promise(r => setTimeout(r, 2000));
-  const sent = []; const inflight = []; const start = Date.now();
+  if (process.env.SHOT) await open[0].screenshot({ path: process.env.SHOT });
+  const sent = []; const inflight = [];
+  const sendAll = async () => { const start = Date.now();
   for (let i = 0; i < rate * seconds; i++) {
     const wait = start + i * 1000 / rate - Date.now();
     if (wait > 0) await new Promise(r => setTimeout(r, wait));
     sent[i] = performance.timeOrigin + performance.now();
     inflight.push(send(i));
   }
+  };
+  if (process.env.TRACE) await traced(browser, process.env.TRACE, sendAll); else await sendAll();
   await Promise.all(inflight);
   await new Promise(r => setTimeout(r, 3000));
   const latencies = [];
