@@ -29,7 +29,7 @@ public sealed class LiveBlocks<T>(int capacity, Func<T, long> key)
     /// <summary>Newest block first.</summary>
     public IReadOnlyList<Block> Blocks => _blocks;
 
-    public int Shown { get; private set; }
+    public int Shown => _blocks.Sum(b => b.Rows.Count);
 
     /// <summary>Every matching row, shown or not, as far as the page knows.</summary>
     public long Total { get; private set; }
@@ -45,7 +45,6 @@ public sealed class LiveBlocks<T>(int capacity, Func<T, long> key)
     {
         var first = NewestFirst(rows).Take(Capacity).ToList();
         _blocks = first.Count == 0 ? [] : [Build(key(first[0].Item), first)];
-        Shown = first.Count;
         Total = Math.Max(total, Shown);
     }
 
@@ -71,14 +70,9 @@ public sealed class LiveBlocks<T>(int capacity, Func<T, long> key)
         if (fresh.Count > 0)
         {
             _blocks.Insert(0, Build(key(fresh[0].Item), fresh));
-            Shown += fresh.Count;
             changed = true;
         }
-        while (_blocks.Count > 1 && Shown - _blocks[^1].Rows.Count >= Capacity)
-        {
-            Shown -= _blocks[^1].Rows.Count;
-            _blocks.RemoveAt(_blocks.Count - 1);
-        }
+        while (_blocks.Count > 1 && Shown - _blocks[^1].Rows.Count >= Capacity) _blocks.RemoveAt(_blocks.Count - 1);
         Total = Math.Max(Total, Shown);
         return changed || added > 0;
     }
@@ -100,7 +94,6 @@ public sealed class LiveBlocks<T>(int capacity, Func<T, long> key)
             var shown = block.Rows.ToDictionary(r => key(r.Item));
             if (mine.All(r => shown.TryGetValue(key(r.Item), out var same) && ReferenceEquals(same, r))) continue;
             foreach (var row in mine) shown[key(row.Item)] = row;
-            Shown += shown.Count - block.Rows.Count;
             _blocks[i] = Build(block.Key, [.. shown.Values.OrderByDescending(r => key(r.Item))]);
             changed = true;
         }
