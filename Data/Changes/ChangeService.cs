@@ -45,11 +45,11 @@ public sealed class ChangeService : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly ChangeWriter _writer;
 
-    public ChangeService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger<ChangeService> logger)
+    public ChangeService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger<ChangeService> logger, TimelinePublisher publisher)
     {
         _dbFactory = dbFactory;
         _clock = clock;
-        _writer = new ChangeWriter(dbFactory, clock, logger);
+        _writer = new ChangeWriter(dbFactory, clock, logger, publisher);
     }
 
     private DateTime Now => _clock.GetUtcNow().UtcDateTime;

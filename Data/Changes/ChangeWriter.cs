@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Dashboard.Data.Timeline;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -6,9 +7,11 @@ namespace Dashboard.Data.Changes;
 
 /// <summary>
 /// The single writer for change events. Requests that arrive while a commit is running are
-/// applied together in one context and committed with one <c>SaveChanges</c> (one fsync), and
+/// applied together in one context and committed in one transaction (one fsync), and
 /// each caller's task completes only after that commit. One transaction per event cannot reach
-/// thousands of events a second on SQLite; one per batch can.
+/// thousands of events a second on SQLite; one per batch can. The batch is written by a
+/// <see cref="PreparedRowWriter"/> (SaveChanges' work without its per-row cost), or by SaveChanges
+/// when the tracker holds something that writer does not write.
 /// <para>
 /// A request the domain rejects fails on its own and leaves nothing in the context (rules are
 /// checked before anything is added). If the batch commit itself fails, every request in it is
@@ -59,12 +62,14 @@ internal sealed class ChangeWriter : IAsyncDisposable
     // every commit was about a seventh of the writer's CPU for a one-event commit (docs/BENCHMARKS.md,
     // "Seventh session"). Cleared before every batch; dropped after any failure and on shutdown.
     private DashboardDbContext? _db;
+    private readonly PreparedRowWriter _rows;
 
-    public ChangeWriter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger logger)
+    public ChangeWriter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger logger, TimelinePublisher publisher)
     {
         _dbFactory = dbFactory;
         _clock = clock;
         _logger = logger;
+        _rows = new PreparedRowWriter(publisher);
     }
 
     public async Task<ChangeResult> EnqueueAsync(LookupKey key, Apply apply, CancellationToken ct)
@@ -140,6 +145,7 @@ internal sealed class ChangeWriter : IAsyncDisposable
     {
         if (_db is not { } db) return;
         _db = null;
+        _rows.Forget();
         try { await db.DisposeAsync(); }
         catch (Exception ex) { _logger.LogWarning(ex, "The change writer's context could not be closed cleanly."); }
     }
@@ -162,7 +168,7 @@ internal sealed class ChangeWriter : IAsyncDisposable
                 }
             }
             db.ChangeTracker.DetectChanges();
-            await db.SaveChangesAsync(_stopping.Token);
+            if (!await _rows.TrySaveAsync(db, _stopping.Token)) await db.SaveChangesAsync(_stopping.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {

@@ -46,6 +46,21 @@ public sealed class TimelinePublisher(TimelineNotifier notifier, WebhookOutbox o
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// For a writer that commits without SaveChanges (<see cref="Changes.PreparedRowWriter"/>): what
+    /// <see cref="SavingChangesAsync"/> does for <paramref name="added"/>. Then <see cref="Committed"/>
+    /// after its commit, or <see cref="RolledBack"/>.
+    /// </summary>
+    internal async Task StageAsync(DashboardDbContext db, List<TimelineEntry> added, CancellationToken ct)
+    {
+        db.PendingTimeline.AddRange(added);
+        await outbox.StageAsync(db, added, ct);
+    }
+
+    internal void Committed(DashboardDbContext db) => Flush(db);
+
+    internal static void RolledBack(DashboardDbContext db) => Clear(db);
+
     private static List<TimelineEntry> Saving(DashboardDbContext db)
     {
         db.Saving = true;
