@@ -30,6 +30,7 @@ internal sealed class PreparedRowWriter(TimelinePublisher publisher)
 {
     // Built from the model on first use; each writer serves one app host, so one provider and one model.
     private Tables? _tables;
+    private bool _described;
     // Bound to the connection they were prepared on; rebuilt when the writer opens another one.
     private Commands? _commands;
 
@@ -39,8 +40,12 @@ internal sealed class PreparedRowWriter(TimelinePublisher publisher)
     /// </summary>
     public async Task<bool> TrySaveAsync(DashboardDbContext db, CancellationToken ct)
     {
-        var tables = _tables ??= Tables.From(db);
-        if (tables is null) return false;
+        if (!_described)
+        {
+            _tables = Tables.From(db);
+            _described = true;
+        }
+        if (_tables is not { } tables) return false;
 
         var addedChanges = new List<Change>();
         var modifiedChanges = new List<EntityEntry>();

@@ -52,6 +52,7 @@ try
     {
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
+        var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         var clock = Stopwatch.StartNew();
         await RoundAsync();
         clock.Stop();
@@ -59,7 +60,7 @@ try
         var used = process.TotalProcessorTime - cpu;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"callers {callers}, round {round}: {events} events in {clock.Elapsed.TotalSeconds:0.00} s ({events / clock.Elapsed.TotalSeconds:0} events/s), " +
-            $"CPU {used.TotalMilliseconds:0} ms, {used.TotalMilliseconds * 1000 / events:0} ms per 1,000 events; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+            $"CPU {used.TotalMilliseconds:0} ms, {used.TotalMilliseconds * 1000 / events:0} ms per 1,000 events, {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods compiled; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
     }
 }
 finally
