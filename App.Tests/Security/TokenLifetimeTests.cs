@@ -125,6 +125,43 @@ public sealed class TokenLifetimeTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokenRevokedWhileItsConnectionOpens_IsClosedAsTheConnectionIsTracked()
+    {
+        var (revokedId, _) = await CreateTokenAsync("hub-opening", ApiScopes.Read);
+        var (liveId, _) = await CreateTokenAsync("hub-opening-kept", ApiScopes.Read);
+        var connections = _app.Service<TokenConnections>();
+        // The connection authenticated while its token still worked; the revocation came before the connection
+        // was tracked, so its signal found nothing to close.
+        using (var admin = _app.ApiClient())
+        using (var revoke = await admin.DeleteAsync($"/api/tokens/{revokedId}", Ct))
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        var revoked = new OpeningConnection(revokedId);
+        var live = new OpeningConnection(liveId);
+
+        await connections.OpenedAsync(revoked, Ct);
+        await connections.OpenedAsync(live, Ct);
+
+        Assert.True(revoked.Aborted);
+        Assert.False(live.Aborted);
+        Assert.Equal((0, 1), (connections.CountOf(revokedId), connections.CountOf(liveId)));
+        connections.Closed(live);
+    }
+
+    /// <summary>A hub connection at the moment SignalR reports it connected: only what the tracking reads.</summary>
+    private sealed class OpeningConnection(int tokenId) : Microsoft.AspNetCore.SignalR.HubCallerContext
+    {
+        public bool Aborted { get; private set; }
+        public override string ConnectionId { get; } = Guid.NewGuid().ToString("N");
+        public override string? UserIdentifier => null;
+        public override System.Security.Claims.ClaimsPrincipal? User { get; } = new(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, $"token:{tokenId}")], "test"));
+        public override IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
+        public override Microsoft.AspNetCore.Http.Features.IFeatureCollection Features { get; } = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+        public override CancellationToken ConnectionAborted => CancellationToken.None;
+        public override void Abort() => Aborted = true;
+    }
+
+    [Fact]
     public async Task TokenRevokedUnheard_ClosesItsOpenHubConnections_OnTheSweep()
     {
         var (id, secret) = await CreateTokenAsync("hub-unheard", ApiScopes.Read);

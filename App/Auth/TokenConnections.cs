@@ -9,8 +9,8 @@ namespace Dashboard.App.Auth;
 /// authenticated with an API token or a cookie derived from one. Authentication runs once, when a
 /// connection opens; without this a revoked token's connection would live as long as its socket.
 /// A revocation here or on another node (<see cref="TokenService.Dropped"/>) closes the token's
-/// connections at once; the sweep every <see cref="SweepInterval"/> catches what a lost signal or an
-/// expiry left open. Both ask the one question, <see cref="TokenService.IsActiveAsync"/>.
+/// connections at once, and a connection still opening when its token was revoked is closed as it is
+/// tracked; the sweep every <see cref="SweepInterval"/> catches what a lost signal or an expiry left open. Both ask the one question, <see cref="TokenService.IsActiveAsync"/>.
 /// </summary>
 public sealed class TokenConnections : IDisposable
 {
@@ -34,9 +34,18 @@ public sealed class TokenConnections : IDisposable
     /// <summary>How many open connections carry token <paramref name="tokenId"/>.</summary>
     internal int CountOf(int tokenId) => _open.Values.Count(c => c.TokenId == tokenId);
 
-    internal void Opened(HubCallerContext context)
+    /// <summary>
+    /// Tracks a connection that just opened. A revocation between its authentication and this moment found
+    /// nothing to close, so the token is asked once more here (answered from the cache unless it changed).
+    /// </summary>
+    internal async Task OpenedAsync(HubCallerContext context, CancellationToken ct)
     {
-        if (ActorContext.TokenId(context.User) is { } tokenId) _open[context.ConnectionId] = (tokenId, context);
+        if (ActorContext.TokenId(context.User) is not { } tokenId) return;
+        _open[context.ConnectionId] = (tokenId, context);
+        if (await _tokens.IsActiveAsync(tokenId, ct)) return;
+        if (!_open.TryRemove(context.ConnectionId, out _)) return;
+        context.Abort();
+        _logger.LogInformation("Closed a connection of revoked or expired API token {TokenId} as it opened.", tokenId);
     }
 
     internal void Closed(HubCallerContext context) => _open.TryRemove(context.ConnectionId, out _);
@@ -96,7 +105,7 @@ internal sealed class TokenConnectionsFilter(TokenConnections connections) : IHu
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         await next(context);
-        connections.Opened(context.Context);
+        await connections.OpenedAsync(context.Context, context.Context.ConnectionAborted);
     }
 
     public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
