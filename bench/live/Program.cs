@@ -10,6 +10,7 @@
 //     profile RATE SECONDS [PAGES]    a CPU profile of the first of PAGES timeline pages, by function
 //     floor PAGES FPS SECONDS         Chromium's own floor: plain pages that insert a row FPS times a second (no app)
 //     trace PAGES RATE SECONDS        where the browser's CPU goes: a Chromium trace, CPU time by thread and task
+//   dotnet .../Dashboard.LiveBench.dll summarize TRACE.json   the same summary of a trace taken elsewhere
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -18,6 +19,8 @@ using System.Text;
 using Microsoft.Playwright;
 
 var inv = CultureInfo.InvariantCulture;
+// A trace from elsewhere (bench/live-floor's TRACE=file), summed the same way as the trace scenario's own.
+if (args is ["summarize", var tracePath]) { SummarizeTrace(tracePath); return 0; }
 if (args.Length < 4) { Console.Error.WriteLine("usage: URL TOKEN APP_PID timeline|idle|kiosk ..."); return 2; }
 var baseUri = new Uri(args[0].TrimEnd('/') + "/");
 if (!IPAddress.TryParse(baseUri.Host, out var ip) || !IPAddress.IsLoopback(ip)) { Console.Error.WriteLine("Loopback addresses only."); return 2; }
@@ -525,7 +528,13 @@ async Task TraceAsync(int count, int rate, int seconds)
     var all = new List<double>();
     foreach (var page in pages) all.AddRange(await LatenciesAsync(page, sent, offset));
     all.Sort();
-    Console.WriteLine(string.Create(inv, $"trace: N={count} R={rate}/s S={seconds}s: p50 {P(all, .5):0} ms, p99 {P(all, .99):0} ms; trace in {path}"));
+    // Drawn rows, to read the trace's totals per row drawn: a page that folds more rows does less work.
+    Console.WriteLine(string.Create(inv, $"trace: N={count} R={rate}/s S={seconds}s: p50 {P(all, .5):0} ms, p99 {P(all, .99):0} ms, drawn {all.Count} of {sent.Length * count}; trace in {path}"));
+    SummarizeTrace(path);
+}
+
+void SummarizeTrace(string path)
+{
     using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
     var events = doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? doc.RootElement : doc.RootElement.GetProperty("traceEvents");
     var threadNames = new Dictionary<(int, int), string>();
@@ -536,6 +545,8 @@ async Task TraceAsync(int count, int rate, int seconds)
     // main thread's time after the first interesting child of each task.
     var byThread = new Dictionary<string, double>();
     var byKind = new Dictionary<string, double>();
+    var counts = new Dictionary<string, int>();
+    long dirtyObjects = 0;
     var open = new Dictionary<(int, int), double>(); // end time of the current outermost event per thread
     foreach (var e in events.EnumerateArray().Where(e => e.GetProperty("ph").GetString() == "X" && e.TryGetProperty("tdur", out _))
                  .OrderBy(e => e.GetProperty("ts").GetDouble()))
@@ -546,6 +557,12 @@ async Task TraceAsync(int count, int rate, int seconds)
         var end = ts + e.GetProperty("dur").GetDouble();
         var tdur = e.GetProperty("tdur").GetDouble() / 1000.0;
         var name = e.GetProperty("name").GetString() ?? "?";
+        if (thread == "CrRendererMain")
+        {
+            counts[name] = counts.GetValueOrDefault(name) + 1;
+            if (name == "Layout" && e.TryGetProperty("args", out var layoutArgs) && layoutArgs.TryGetProperty("beginData", out var begin)
+                && begin.TryGetProperty("dirtyObjects", out var dirty)) dirtyObjects += dirty.GetInt64();
+        }
         if (!open.TryGetValue(key, out var until) || ts >= until)
         {
             open[key] = end;
@@ -560,6 +577,10 @@ async Task TraceAsync(int count, int rate, int seconds)
     foreach (var (name, ms) in byThread.OrderByDescending(kv => kv.Value).Take(12)) Console.WriteLine(string.Create(inv, $"    {ms,9:0}  {name}"));
     Console.WriteLine("  renderer main threads, by event inside tasks (ms, nested events counted in each; compare, do not add):");
     foreach (var (name, ms) in byKind.OrderByDescending(kv => kv.Value).Take(25)) Console.WriteLine(string.Create(inv, $"    {ms,9:0}  {name}"));
+    // Frames and layouts, and how much each layout had to redo: a page whose frames carry more rows, or whose
+    // changes dirty more of the page, shows it here.
+    int Count(string name) => counts.GetValueOrDefault(name);
+    Console.WriteLine(string.Create(inv, $"  renderer main threads: {Count("ProxyMain::BeginMainFrame")} frames, {Count("Layout")} layouts ({dirtyObjects} layout objects dirty in all, {dirtyObjects / Math.Max(1.0, Count("Layout")):0} per layout), {Count("ParseHTML")} HTML parses, {Count("v8.callFunction")} script calls, {Count("Receive mojo message")} IPC messages"));
 }
 
 async Task ShotsAsync(IBrowserContext context, IPage timeline, int seconds)
