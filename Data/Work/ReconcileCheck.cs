@@ -7,9 +7,9 @@ namespace Dashboard.Data.Work;
 /// The start-up reconcile steps' "is anything unfinished?", asked in plain SQL before a step runs its own
 /// query. On an idle restart no step finds anything, yet each step's LINQ query is a shape EF compiles once
 /// and keeps for the life of the process (expression trees, a materializer, the query pipeline's code for
-/// includes, ordering and distinct): 1.5-2.5 MB for the four (docs/BENCHMARKS.md, "Idle memory"). A plain
-/// command skips EF's query pipeline. Each caller states the same rows its reconcile query reads; a test per
-/// step holds the two together.
+/// includes, ordering and distinct): skipping them saves about 1.3 MB of an idle restart (docs/BENCHMARKS.md,
+/// "Idle memory", tenth session). A plain command skips EF's query pipeline. Each caller states the same rows
+/// its reconcile query reads; ReconcileStepPendingTests holds the two together for every state.
 /// </summary>
 internal static class ReconcileCheck
 {
