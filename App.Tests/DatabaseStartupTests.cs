@@ -49,6 +49,22 @@ public sealed class DatabaseStartupTests
         await AssertOperableAsync(restarted);
     }
 
+    // The tests' copy of the app is a build, not a publish: its assets are where the build's manifest says (the
+    // repository's wwwroot, MudBlazor's in the NuGet cache), and App/ has no wwwroot. In Production it used to answer
+    // every asset with an empty 200 and log that the web root was not found (DashboardBuilder).
+    [Fact]
+    public async Task ABuildRunInProduction_ServesTheStaticAssets_AndFindsItsWebRoot()
+    {
+        using var data = new TempDirectory();
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await AppProcess.StartAsync(new Dictionary<string, string?> { ["Dashboard:DataDirectory"] = data.Path });
+        using var client = new HttpClient { BaseAddress = app.BaseAddress };
+
+        Assert.Contains(".timeline-list", await client.GetStringAsync("/app.css", ct), StringComparison.Ordinal);
+        Assert.Contains(".mud-", await client.GetStringAsync("/_content/MudBlazor/MudBlazor.min.css", ct), StringComparison.Ordinal);
+        Assert.DoesNotContain("WebRootPath was not found", app.Output, StringComparison.Ordinal);
+    }
+
     // What an operator's tools see: the process keeps its name (ps, pkill), and dotnet-counters, dotnet-trace
     // and dotnet-dump can attach, which needs the runtime's diagnostic port listening at its usual path.
     private static async Task AssertOperableAsync(AppProcess app)

@@ -28,8 +28,12 @@ public static class DashboardBuilder
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Services.AddRouting();
 
-        // Packages' static web assets (MudBlazor's _content) from their source folders in Development.
-        if (builder.Environment.IsDevelopment()) builder.WebHost.UseStaticWebAssets();
+        // Static assets from where a build (not a publish) left them: the repository's wwwroot and the
+        // packages' (MudBlazor's _content in the NuGet cache), as listed in the build's runtime manifest.
+        // In every environment, not only Development: a Release build run from bin/ otherwise answered
+        // every asset with an empty 200 and logged "The WebRootPath was not found" (App/ has no wwwroot).
+        // Published output has no runtime manifest and its own wwwroot, so there this does nothing.
+        builder.WebHost.UseStaticWebAssets();
 
         return builder;
     }

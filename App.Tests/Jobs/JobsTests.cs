@@ -21,6 +21,17 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task StartupReconciler_SkipsAStepWithNothingPending_AndRunsOneThatCannotTell()
+    {
+        var ran = new List<string>();
+        IReconcileStep[] steps = [new IdleStep("batches", ran), new Step("rollouts", ran, fail: false)];
+
+        await new StartupReconciler(steps, NullLogger<StartupReconciler>.Instance).StartAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["rollouts"], ran);
+    }
+
+    [Fact]
     public async Task TimelineRetention_DeletesOnlyEntriesOlderThanTheLimit_AndIsSafeToRunTwice()
     {
         await using var data = await DataServices.MigratedAsync();
@@ -51,6 +62,19 @@ public sealed class JobsTests
         {
             ran.Add(name);
             return fail ? throw new InvalidOperationException("boom") : Task.FromResult(1);
+        }
+    }
+
+    private sealed class IdleStep(string name, List<string> ran) : IReconcileStep
+    {
+        public string Name => name;
+
+        public Task<bool> HasPendingAsync(CancellationToken ct) => Task.FromResult(false);
+
+        public Task<int> ReconcileAsync(CancellationToken ct)
+        {
+            ran.Add(name);
+            return Task.FromResult(0);
         }
     }
 }

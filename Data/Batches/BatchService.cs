@@ -179,6 +179,10 @@ public sealed class BatchService(
         return await db.Devices.AsNoTracking().Where(d => d.ProjectId == projectId).OrderBy(d => d.Hostname).ToListAsync(ct);
     }
 
+    /// <summary>Whether <see cref="UnfinishedAsync"/> would find a batch, without its query (see <see cref="ReconcileCheck"/>).</summary>
+    public Task<bool> HasUnfinishedAsync(CancellationToken ct = default) =>
+        ReconcileCheck.AnyAsync(dbFactory, $"""SELECT 1 FROM "Batches" WHERE "State" IN ('{BatchStates.Queued}', '{BatchStates.InProgress}')""", ct);
+
     /// <summary>Batches the worker has not finished, oldest first: for the reconcile step.</summary>
     public async Task<List<Batch>> UnfinishedAsync(CancellationToken ct = default)
     {

@@ -185,6 +185,10 @@ public sealed class DeploymentService(
             .OrderBy(d => d.NextCheckAt).Select(d => d.Id).Take(take).ToListAsync(ct);
     }
 
+    /// <summary>Whether <see cref="ActiveAsync"/> would find a deployment, without its query (see <see cref="ReconcileCheck"/>).</summary>
+    public Task<bool> HasActiveAsync(CancellationToken ct = default) =>
+        ReconcileCheck.AnyAsync(dbFactory, """SELECT 1 FROM "CanaryDeployments" WHERE "Active" = TRUE""", ct);
+
     public async Task<List<CanaryDeployment>> ActiveAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

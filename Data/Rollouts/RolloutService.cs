@@ -307,6 +307,11 @@ public sealed class RolloutService(
         progress.Notify(SubjectKinds.Rollout, rollout.Id);
     }
 
+    /// <summary>Whether <see cref="ReconcileAsync"/> would find a rollout, without its query (see <see cref="ReconcileCheck"/>).</summary>
+    public Task<bool> HasUnfinishedAsync(CancellationToken ct = default) =>
+        ReconcileCheck.AnyAsync(dbFactory,
+            $"""SELECT 1 FROM "Rollouts" WHERE "State" IN ('{RolloutStates.Scheduled}', '{RolloutStates.InProgress}', '{RolloutStates.Stopped}')""", ct);
+
     /// <summary>After a restart: phase starts and watchers of every unfinished rollout, from the database.</summary>
     public async Task<int> ReconcileAsync(CancellationToken ct = default)
     {

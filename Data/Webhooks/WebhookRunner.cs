@@ -90,6 +90,10 @@ public sealed class WebhookRunner(IDbContextFactory<DashboardDbContext> dbFactor
         return attempt.Succeeded;
     }
 
+    /// <summary>Whether <see cref="PendingQueuesAsync"/> would find a queue, without its query (see <see cref="ReconcileCheck"/>).</summary>
+    public Task<bool> HasPendingAsync(CancellationToken ct) =>
+        ReconcileCheck.AnyAsync(dbFactory, $"""SELECT 1 FROM "WebhookDeliveries" WHERE "State" = '{WebhookDeliveryStates.Pending}'""", ct);
+
     /// <summary>Every queue with a pending delivery, for the reconcile step after a restart.</summary>
     public async Task<IReadOnlyList<string>> PendingQueuesAsync(CancellationToken ct)
     {

@@ -9,6 +9,8 @@ public sealed class BatchReconcileStep(BatchService batches, IWorkScheduler sche
 {
     public string Name => "batches";
 
+    public Task<bool> HasPendingAsync(CancellationToken ct) => batches.HasUnfinishedAsync(ct);
+
     public async Task<int> ReconcileAsync(CancellationToken ct)
     {
         var unfinished = await batches.UnfinishedAsync(ct);

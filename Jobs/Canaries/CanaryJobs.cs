@@ -20,6 +20,8 @@ public sealed class CanaryReconcileStep(DeploymentService deployments, IWorkSche
 {
     public string Name => "canaries";
 
+    public Task<bool> HasPendingAsync(CancellationToken ct) => deployments.HasActiveAsync(ct);
+
     public async Task<int> ReconcileAsync(CancellationToken ct)
     {
         var active = await deployments.ActiveAsync(ct);

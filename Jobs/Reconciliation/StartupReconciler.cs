@@ -20,7 +20,7 @@ public sealed class StartupReconciler(IEnumerable<IReconcileStep> steps, ILogger
         {
             try
             {
-                var resumed = await step.ReconcileAsync(cancellationToken);
+                var resumed = await step.HasPendingAsync(cancellationToken) ? await step.ReconcileAsync(cancellationToken) : 0;
                 logger.LogInformation("Reconciled {Step}: {Count} item(s) resumed", step.Name, resumed);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

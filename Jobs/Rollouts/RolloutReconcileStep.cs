@@ -8,5 +8,7 @@ public sealed class RolloutReconcileStep(RolloutService rollouts) : IReconcileSt
 {
     public string Name => "rollouts";
 
+    public Task<bool> HasPendingAsync(CancellationToken ct) => rollouts.HasUnfinishedAsync(ct);
+
     public Task<int> ReconcileAsync(CancellationToken ct) => rollouts.ReconcileAsync(ct);
 }

@@ -12,6 +12,8 @@ public sealed class WebhookReconcileStep(WebhookRunner runner, IWorkScheduler sc
 {
     public string Name => "webhooks";
 
+    public Task<bool> HasPendingAsync(CancellationToken ct) => runner.HasPendingAsync(ct);
+
     public async Task<int> ReconcileAsync(CancellationToken ct)
     {
         var queues = await runner.PendingQueuesAsync(ct);
