@@ -53,6 +53,24 @@ public sealed class DataServices : IAsyncDisposable
         return services;
     }
 
+    /// <summary>The two databases, for a theory that must hold on both.</summary>
+    public static TheoryData<string> Providers => ["sqlite", "postgres"];
+
+    /// <summary>
+    /// Migrated services on <paramref name="provider"/> (one of <see cref="Providers"/>): a new SQLite file, or a
+    /// new database on the fixture's PostgreSQL server (the test is skipped where that server does not run).
+    /// </summary>
+    public static async Task<DataServices> MigratedAsync(string provider, PostgresFixture postgres)
+    {
+        if (provider == "sqlite") return await MigratedAsync();
+        if (postgres.Unavailable is { } why) Assert.Skip(why);
+        return await MigratedAsync(settings: new Dictionary<string, string?>
+        {
+            ["Dashboard:DatabaseProvider"] = "postgres",
+            ["Dashboard:ConnectionString"] = postgres.NewDatabase(),
+        });
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Provider.DisposeAsync();

@@ -17,12 +17,10 @@ public sealed class PreparedRowWriterTests(PostgresFixture postgres) : IClassFix
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string> Providers => ["sqlite", "postgres"];
-
-    [Theory, MemberData(nameof(Providers))]
+    [Theory, MemberData(nameof(DataServices.Providers), MemberType = typeof(DataServices))]
     public async Task InsertsUpdatesAndOutboxRows_AreStoredExactlyAsSaveChangesStoresThem(string provider)
     {
-        await using var data = await DataAsync(provider);
+        await using var data = await DataServices.MigratedAsync(provider, postgres);
         await data.Get<WebhookService>().CreateAsync(new WebhookRequest("ops", "http://127.0.0.1:9/hook", "secret-0123456789abcdef"), "admin", Ct);
         var published = new List<TimelineEntry>();
         using var _ = data.Get<TimelineNotifier>().Subscribe(published.AddRange);
@@ -82,7 +80,7 @@ public sealed class PreparedRowWriterTests(PostgresFixture postgres) : IClassFix
     [Fact]
     public async Task AnythingElseTracked_IsLeftToSaveChanges_WithNothingStagedTwice()
     {
-        await using var data = await DataAsync("sqlite");
+        await using var data = await DataServices.MigratedAsync();
         await data.Get<WebhookService>().CreateAsync(new WebhookRequest("ops", "http://127.0.0.1:9/hook", "secret-0123456789abcdef"), "admin", Ct);
         var published = new List<TimelineEntry>();
         using var _ = data.Get<TimelineNotifier>().Subscribe(published.AddRange);
@@ -116,7 +114,7 @@ public sealed class PreparedRowWriterTests(PostgresFixture postgres) : IClassFix
     [Fact]
     public async Task AnUpdateOfARowThatIsGone_FailsTheWholeCommit_AndPublishesNothing()
     {
-        await using var data = await DataAsync("sqlite");
+        await using var data = await DataServices.MigratedAsync();
         var writer = new PreparedRowWriter(data.Get<TimelinePublisher>());
         await using (var db = data.CreateDb())
         {
@@ -146,16 +144,6 @@ public sealed class PreparedRowWriterTests(PostgresFixture postgres) : IClassFix
         }
     }
 
-    private async Task<DataServices> DataAsync(string provider)
-    {
-        if (provider == "sqlite") return await DataServices.MigratedAsync();
-        if (postgres.Unavailable is { } why) Assert.Skip(why);
-        return await DataServices.MigratedAsync(settings: new Dictionary<string, string?>
-        {
-            ["Dashboard:DatabaseProvider"] = "postgres",
-            ["Dashboard:ConnectionString"] = postgres.NewDatabase(),
-        });
-    }
 
     private static readonly DateTime StartedAt = new(2026, 11, 22, 11, 58, 30, 123, DateTimeKind.Utc);
 

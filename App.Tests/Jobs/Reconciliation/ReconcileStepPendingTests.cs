@@ -26,12 +26,10 @@ public sealed class ReconcileStepPendingTests(PostgresFixture postgres) : IClass
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
-    public static TheoryData<string> Providers => ["sqlite", "postgres"];
-
-    [Theory, MemberData(nameof(Providers))]
+    [Theory, MemberData(nameof(DataServices.Providers), MemberType = typeof(DataServices))]
     public async Task Batches_HasPending_IsTrueExactlyInTheStatesTheStepResumes(string provider)
     {
-        await using var data = await DataAsync(provider);
+        await using var data = await DataServices.MigratedAsync(provider, postgres);
         var step = new BatchReconcileStep(data.Get<BatchService>(), new RecordingWorkScheduler());
         await AssertIdleAsync(step);
         var now = data.Clock.GetUtcNow().UtcDateTime;
@@ -47,10 +45,10 @@ public sealed class ReconcileStepPendingTests(PostgresFixture postgres) : IClass
         Assert.Equal([BatchStates.Queued, BatchStates.InProgress], pending);
     }
 
-    [Theory, MemberData(nameof(Providers))]
+    [Theory, MemberData(nameof(DataServices.Providers), MemberType = typeof(DataServices))]
     public async Task Rollouts_HasPending_IsTrueExactlyInTheStatesTheStepResumes(string provider)
     {
-        await using var data = await DataAsync(provider);
+        await using var data = await DataServices.MigratedAsync(provider, postgres);
         var step = new RolloutReconcileStep(data.Get<RolloutService>());
         await AssertIdleAsync(step);
         var now = data.Clock.GetUtcNow().UtcDateTime;
@@ -62,10 +60,10 @@ public sealed class ReconcileStepPendingTests(PostgresFixture postgres) : IClass
         Assert.Equal([RolloutStates.Scheduled, RolloutStates.InProgress, RolloutStates.Stopped], pending);
     }
 
-    [Theory, MemberData(nameof(Providers))]
+    [Theory, MemberData(nameof(DataServices.Providers), MemberType = typeof(DataServices))]
     public async Task Canaries_HasPending_IsTrueExactlyInTheStatusesTheStepResumes(string provider)
     {
-        await using var data = await DataAsync(provider);
+        await using var data = await DataServices.MigratedAsync(provider, postgres);
         var step = new CanaryReconcileStep(data.Get<DeploymentService>(), new RecordingWorkScheduler(), data.Clock);
         await AssertIdleAsync(step);
         var now = data.Clock.GetUtcNow().UtcDateTime;
@@ -83,10 +81,10 @@ public sealed class ReconcileStepPendingTests(PostgresFixture postgres) : IClass
         Assert.Equal(DeploymentStatuses.All.Where(DeploymentStatuses.IsActive), pending);
     }
 
-    [Theory, MemberData(nameof(Providers))]
+    [Theory, MemberData(nameof(DataServices.Providers), MemberType = typeof(DataServices))]
     public async Task Webhooks_HasPending_IsTrueExactlyInTheStatesTheStepResumes(string provider)
     {
-        await using var data = await DataAsync(provider);
+        await using var data = await DataServices.MigratedAsync(provider, postgres);
         var step = new WebhookReconcileStep(data.Get<WebhookRunner>(), new RecordingWorkScheduler());
         await AssertIdleAsync(step);
         var now = data.Clock.GetUtcNow().UtcDateTime;
@@ -101,16 +99,6 @@ public sealed class ReconcileStepPendingTests(PostgresFixture postgres) : IClass
         Assert.Equal([WebhookDeliveryStates.Pending], pending);
     }
 
-    private async Task<DataServices> DataAsync(string provider)
-    {
-        if (provider == "sqlite") return await DataServices.MigratedAsync();
-        if (postgres.Unavailable is { } why) Assert.Skip(why);
-        return await DataServices.MigratedAsync(settings: new Dictionary<string, string?>
-        {
-            ["Dashboard:DatabaseProvider"] = "postgres",
-            ["Dashboard:ConnectionString"] = postgres.NewDatabase(),
-        });
-    }
 
     /// <summary>On a database with nothing of the capability, the check is false and the step finds nothing.</summary>
     private static async Task AssertIdleAsync(IReconcileStep step)
