@@ -226,19 +226,11 @@ internal sealed class PreparedRowWriter(TimelinePublisher publisher)
 
         public DbConnection Connection { get; } = connection;
 
-        public async Task InsertAsync(Table table, object entity, DbTransaction transaction, CancellationToken ct)
-        {
-            var command = Prepare(table.Insert, transaction);
-            foreach (var column in table.Inserted) Add(command, column, column.Getter.GetClrValue(entity));
-            await command.ExecuteNonQueryAsync(ct);
-        }
+        public async Task InsertAsync(Table table, object entity, DbTransaction transaction, CancellationToken ct) =>
+            await Insert(table, entity, transaction).ExecuteNonQueryAsync(ct);
 
-        public async Task<long> InsertReturningKeyAsync(Table table, object entity, DbTransaction transaction, CancellationToken ct)
-        {
-            var command = Prepare(table.Insert, transaction);
-            foreach (var column in table.Inserted) Add(command, column, column.Getter.GetClrValue(entity));
-            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-        }
+        public async Task<long> InsertReturningKeyAsync(Table table, object entity, DbTransaction transaction, CancellationToken ct) =>
+            Convert.ToInt64(await Insert(table, entity, transaction).ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
 
         public async Task UpdateAsync(Table table, EntityEntry entry, DbTransaction transaction, CancellationToken ct)
         {
@@ -251,12 +243,19 @@ internal sealed class PreparedRowWriter(TimelinePublisher publisher)
             var command = Prepare(table.Update(modified), transaction);
             for (var i = 0; i < table.Columns.Length; i++)
             {
-                if ((modified & (1UL << i)) != 0) Add(command, table.Columns[i], table.Columns[i].Getter.GetClrValue(entry.Entity));
+                if ((modified & (1UL << i)) != 0) Add(command, table.Columns[i], entry.Entity);
             }
-            Add(command, table.Key, table.Key.Getter.GetClrValue(entry.Entity));
+            Add(command, table.Key, entry.Entity);
             // As SaveChanges: a row that is not there any more fails the commit rather than passing silently.
             if (await command.ExecuteNonQueryAsync(ct) != 1)
                 throw new DbUpdateConcurrencyException($"The change {table.Key.Getter.GetClrValue(entry.Entity)} was not found to update.");
+        }
+
+        private DbCommand Insert(Table table, object entity, DbTransaction transaction)
+        {
+            var command = Prepare(table.Insert, transaction);
+            foreach (var column in table.Inserted) Add(command, column, entity);
+            return command;
         }
 
         private DbCommand Prepare(string text, DbTransaction transaction)
@@ -272,8 +271,8 @@ internal sealed class PreparedRowWriter(TimelinePublisher publisher)
             return command;
         }
 
-        private static void Add(DbCommand command, Column column, object? value) =>
-            command.Parameters.Add(column.Mapping.CreateParameter(command, column.Parameter, value, column.Property.IsNullable));
+        private static void Add(DbCommand command, Column column, object entity) =>
+            command.Parameters.Add(column.Mapping.CreateParameter(command, column.Parameter, column.Getter.GetClrValue(entity), column.Property.IsNullable));
 
         public void Dispose()
         {
